@@ -1,0 +1,1 @@
+"""Capacity: the shared vocabulary and the tables of organisations, houses and beds."""

@@ -1,0 +1,300 @@
+"""Tables and public shapes of organisations, houses, beds and the people who use SafeBeds."""
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from pydantic import AfterValidator, EmailStr, StringConstraints, ValidationInfo, field_validator
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+from capacity.vocab import (
+    Area,
+    BedStatus,
+    ExploitationType,
+    Gender,
+    NrmStage,
+    OrganisationType,
+    Role,
+    SupportNeed,
+    normalise_language,
+)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Stores aware datetimes as naive UTC and hands them back aware, on SQLite and PostgreSQL alike."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _enum(enum_type: type[Any]) -> sa.Enum:
+    # Stored as plain strings (no native enum type) so that adding a value needs no type migration.
+    return sa.Enum(
+        enum_type,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+def _unique_sorted(values: list[Any]) -> list[Any]:
+    return sorted(set(values))
+
+
+def _languages(codes: list[str]) -> list[str]:
+    return sorted({normalise_language(code) for code in codes})
+
+
+def _non_blank(text: str) -> str:
+    stripped = " ".join(text.split())
+    if not stripped:
+        raise ValueError("must not be blank")
+    return stripped
+
+
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+
+
+def _postcode(text: str) -> str:
+    match = _POSTCODE.match(text.strip().upper())
+    if match is None:
+        raise ValueError("not a UK postcode (for example 'E1 6AN')")
+    return f"{match[1]} {match[2]}"
+
+
+NonBlank = Annotated[str, AfterValidator(_non_blank)]
+Postcode = Annotated[str, AfterValidator(_postcode)]
+Languages = Annotated[list[str], AfterValidator(_languages)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,40}$")]
+
+
+# Organisations ---------------------------------------------------------------------------------
+
+
+class OrganisationBase(SQLModel):
+    name: NonBlank = Field(max_length=120, sa_column_kwargs={"unique": True})
+    type: OrganisationType = Field(sa_type=_enum(OrganisationType))
+    faith_based: bool = False
+    offers_email: EmailStr | None = Field(default=None, max_length=254)
+    offers_phone: Phone | None = Field(default=None, max_length=40)
+
+
+class OrganisationCreate(OrganisationBase):
+    pass
+
+
+class OrganisationUpdate(SQLModel):
+    name: NonBlank | None = Field(default=None, max_length=120)
+    faith_based: bool | None = None
+    offers_email: EmailStr | None = Field(default=None, max_length=254)
+    offers_phone: Phone | None = Field(default=None, max_length=40)
+
+
+class Organisation(OrganisationBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class OrganisationPublic(OrganisationBase):
+    id: int
+    is_provider: bool
+
+
+# Houses ------------------------------------------------------------------------------------------
+
+
+class HouseDetails(SQLModel):
+    """What a provider says about a house, apart from where it is."""
+
+    display_name: NonBlank = Field(
+        max_length=80, description="A name that does not identify the place, e.g. 'Juniper House'"
+    )
+    area: Area = Field(sa_type=_enum(Area))
+    genders: Annotated[list[Gender], AfterValidator(_unique_sorted)] = Field(sa_type=sa.JSON, min_length=1)
+    trans_inclusive: bool = False
+    nrm_stages: Annotated[list[NrmStage], AfterValidator(_unique_sorted)] = Field(sa_type=sa.JSON, min_length=1)
+    max_children: int = Field(default=0, ge=0, le=20, description="Accompanying children accepted")
+    max_child_age: int = Field(
+        default=0,
+        ge=0,
+        le=17,
+        description="Oldest accompanying child accepted",
+        schema_extra={"validate_default": True},
+    )
+    languages: Languages = Field(default_factory=list, sa_type=sa.JSON, description="ISO 639 codes")
+    step_free: bool = False
+    specialisms: Annotated[list[ExploitationType], AfterValidator(_unique_sorted)] = Field(
+        default_factory=list, sa_type=sa.JSON
+    )
+    extra_support: Annotated[list[SupportNeed], AfterValidator(_unique_sorted)] = Field(
+        default_factory=list, sa_type=sa.JSON
+    )
+    max_stay_days: int | None = Field(default=None, ge=1, le=3650, description="Empty for no fixed limit")
+
+    @field_validator("max_child_age")
+    @classmethod
+    def _children_need_an_age(cls, max_child_age: int, info: ValidationInfo) -> int:
+        max_children = info.data.get("max_children")
+        if max_children and max_child_age == 0:
+            raise ValueError("must be at least 1 when children are accepted")
+        if max_children == 0 and max_child_age > 0:
+            raise ValueError("must be 0 when no children are accepted")
+        return max_child_age
+
+
+class HouseAddress(SQLModel):
+    """Where a house is: confidential to its own organisation and admins."""
+
+    address: NonBlank = Field(max_length=200)
+    postcode: Postcode = Field(max_length=8)
+
+
+class HouseCreate(HouseDetails, HouseAddress):
+    @field_validator("display_name")
+    @classmethod
+    def _name_does_not_reveal_address(cls, display_name: str, info: ValidationInfo) -> str:
+        name = display_name.lower()
+        postcode = str(info.data.get("postcode", "")).lower()
+        first_line = str(info.data.get("address", "")).split(",")[0].strip().lower()
+        if (postcode and postcode in name) or (first_line and first_line in name):
+            raise ValueError("must not reveal the address or postcode")
+        if _POSTCODE.match(display_name.strip().upper()):
+            raise ValueError("must not be a postcode")
+        return display_name
+
+
+class HouseUpdate(SQLModel):
+    """A partial change to a house; the merged result is validated as a whole."""
+
+    display_name: str | None = None
+    area: Area | None = None
+    genders: list[Gender] | None = None
+    trans_inclusive: bool | None = None
+    nrm_stages: list[NrmStage] | None = None
+    max_children: int | None = None
+    max_child_age: int | None = None
+    languages: list[str] | None = None
+    step_free: bool | None = None
+    specialisms: list[ExploitationType] | None = None
+    extra_support: list[SupportNeed] | None = None
+    max_stay_days: int | None = None
+    address: str | None = None
+    postcode: str | None = None
+
+
+class House(HouseDetails, HouseAddress, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    vacancies_confirmed_at: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class BedCounts(SQLModel):
+    total: int
+    available: int
+    held: int
+    occupied: int
+    out_of_service: int
+
+
+class HousePublic(HouseDetails):
+    """A house as officers see it: no address."""
+
+    id: int
+    organisation_id: int
+    organisation_name: str
+    faith_based: bool
+    vacancies_confirmed_at: datetime
+    stale: bool
+    beds: BedCounts
+
+
+class HouseConfidential(HousePublic, HouseAddress):
+    """A house as its own organisation and admins see it."""
+
+
+class CapacityRow(SQLModel):
+    """One line of a capacity report; counts under 5 read "<5"."""
+
+    group: str
+    beds: int | str
+    available: int | str
+
+
+class CapacitySummary(SQLModel):
+    houses: int | str
+    stale_houses: int | str
+    by_gender_served: list[CapacityRow]
+    by_nrm_stage: list[CapacityRow]
+    by_region: list[CapacityRow]
+
+
+# Beds --------------------------------------------------------------------------------------------
+
+
+BedLabel = Annotated[str, AfterValidator(_non_blank)]
+
+
+class BedCreate(SQLModel):
+    label: BedLabel = Field(max_length=40, description="Unique within the house, e.g. 'Room 3'")
+
+
+class BedUpdate(SQLModel):
+    label: BedLabel | None = Field(default=None, max_length=40)
+    status: BedStatus | None = None
+
+
+class Bed(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("house_id", "label"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    house_id: int = Field(foreign_key="house.id", index=True)
+    label: str = Field(max_length=40)
+    status: BedStatus = Field(default=BedStatus.available, sa_type=_enum(BedStatus))
+    status_changed_at: datetime = Field(sa_type=UTCDateTime)
+    status_confirmed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class BedPublic(SQLModel):
+    id: int
+    house_id: int
+    label: str
+    status: BedStatus
+    status_changed_at: datetime
+    status_confirmed_at: datetime
+
+
+# People ------------------------------------------------------------------------------------------
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, sa_column_kwargs={"unique": True})
+    password_hash: str = Field(max_length=255)
+    role: Role = Field(sa_type=_enum(Role))
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    is_active: bool = True
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class UserPublic(SQLModel):
+    id: int
+    email: str
+    role: Role
+    organisation_id: int
+    is_active: bool

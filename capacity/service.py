@@ -1,0 +1,150 @@
+"""Reading capacity: organisations, houses, beds, their freshness and what each person may see."""
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from capacity import clock
+from capacity.models import (
+    Bed,
+    BedCounts,
+    CapacityRow,
+    CapacitySummary,
+    House,
+    HouseConfidential,
+    HousePublic,
+    Organisation,
+    OrganisationPublic,
+)
+from capacity.reporting import suppress
+from capacity.vocab import PROVIDER_TYPES, BedStatus, Gender, NrmStage, Region, region_of
+
+
+def is_stale(confirmed_at: datetime, *, stale_after: timedelta, at: datetime | None = None) -> bool:
+    """True when vacancies confirmed at `confirmed_at` are older than `stale_after`."""
+    return (at or clock.now()) - confirmed_at > stale_after
+
+
+def is_provider(organisation: Organisation) -> bool:
+    """True for organisations that run houses."""
+    return organisation.type in PROVIDER_TYPES
+
+
+def get_organisation(*, session: Session, organisation_id: int) -> Organisation | None:
+    """Return one organisation by id."""
+    return session.get(Organisation, organisation_id)
+
+
+def get_organisation_by_name(*, session: Session, name: str) -> Organisation | None:
+    """Return one organisation by its exact name."""
+    return session.exec(select(Organisation).where(Organisation.name == name)).first()
+
+
+def get_all_organisations(*, session: Session) -> Sequence[Organisation]:
+    """Return every organisation, by name."""
+    return session.exec(select(Organisation).order_by(col(Organisation.name))).all()
+
+
+def organisation_public(organisation: Organisation) -> OrganisationPublic:
+    """Return what may be shown of an organisation."""
+    return OrganisationPublic.model_validate(organisation, update={"is_provider": is_provider(organisation)})
+
+
+def get_house(*, session: Session, house_id: int) -> House | None:
+    """Return one house by id."""
+    return session.get(House, house_id)
+
+
+def get_all_houses(*, session: Session, organisation_id: int | None = None) -> Sequence[House]:
+    """Return every house, or one organisation's, by id."""
+    query = select(House).order_by(col(House.id))
+    if organisation_id is not None:
+        query = query.where(House.organisation_id == organisation_id)
+    return session.exec(query).all()
+
+
+def get_bed(*, session: Session, bed_id: int) -> Bed | None:
+    """Return one bed by id."""
+    return session.get(Bed, bed_id)
+
+
+def get_beds(*, session: Session, house_ids: Iterable[int]) -> dict[int, list[Bed]]:
+    """Return the beds of the given houses, by house id, each list ordered by label."""
+    beds: dict[int, list[Bed]] = defaultdict(list)
+    ids = list(house_ids)
+    if ids:
+        query = select(Bed).where(col(Bed.house_id).in_(ids)).order_by(col(Bed.house_id), col(Bed.label))
+        for bed in session.exec(query):
+            beds[bed.house_id].append(bed)
+    return beds
+
+
+def count_beds(beds: Iterable[Bed]) -> BedCounts:
+    """Count beds by status."""
+    counts = Counter(BedStatus(bed.status) for bed in beds)
+    return BedCounts(
+        total=sum(counts.values()),
+        available=counts[BedStatus.available],
+        held=counts[BedStatus.held],
+        occupied=counts[BedStatus.occupied],
+        out_of_service=counts[BedStatus.out_of_service],
+    )
+
+
+def describe_houses(
+    *,
+    session: Session,
+    houses: Sequence[House],
+    stale_after: timedelta,
+    show_address: Callable[[House], bool],
+) -> list[HousePublic]:
+    """Return houses with bed counts and freshness; the address only where `show_address` allows."""
+    organisations = {o.id: o for o in get_all_organisations(session=session)}
+    beds = get_beds(session=session, house_ids=[h.id for h in houses if h.id is not None])
+    at = clock.now()
+    described: list[HousePublic] = []
+    for house in houses:
+        organisation = organisations[house.organisation_id]
+        extra = {
+            "organisation_name": organisation.name,
+            "faith_based": organisation.faith_based,
+            "stale": is_stale(house.vacancies_confirmed_at, stale_after=stale_after, at=at),
+            "beds": count_beds(beds.get(house.id or 0, [])),
+        }
+        shape = HouseConfidential if show_address(house) else HousePublic
+        described.append(shape.model_validate(house, update=extra))
+    return described
+
+
+def capacity_summary(*, session: Session, stale_after: timedelta) -> CapacitySummary:
+    """Return bed totals by gender served, NRM stage and region, with small numbers suppressed."""
+    houses = get_all_houses(session=session)
+    beds = get_beds(session=session, house_ids=[h.id for h in houses if h.id is not None])
+    at = clock.now()
+    total: dict[str, Counter[str]] = defaultdict(Counter)
+    free: dict[str, Counter[str]] = defaultdict(Counter)
+    stale_houses = 0
+    for house in houses:
+        counts = count_beds(beds.get(house.id or 0, []))
+        groups = [("region", region_of(house.area).value)]
+        groups += [("gender", g) for g in house.genders] + [("stage", s) for s in house.nrm_stages]
+        for dimension, key in groups:
+            total[dimension][key] += counts.total
+            free[dimension][key] += counts.available
+        stale_houses += is_stale(house.vacancies_confirmed_at, stale_after=stale_after, at=at)
+
+    def rows(dimension: str, keys: Iterable[str]) -> list[CapacityRow]:
+        return [
+            CapacityRow(group=k, beds=suppress(total[dimension][k]), available=suppress(free[dimension][k]))
+            for k in keys
+        ]
+
+    return CapacitySummary(
+        houses=suppress(len(houses)),
+        stale_houses=suppress(stale_houses),
+        by_gender_served=rows("gender", [g.value for g in Gender]),
+        by_nrm_stage=rows("stage", [s.value for s in NrmStage]),
+        by_region=rows("region", [r.value for r in Region]),
+    )

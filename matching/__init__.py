@@ -1,0 +1,1 @@
+"""Matching: placement requests, eligibility, search, holds, placements and the solver."""

@@ -1,0 +1,1 @@
+"""Providers: what provider organisations do to capacity (register, update, import)."""

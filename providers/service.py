@@ -1,0 +1,186 @@
+"""What providers do to capacity: register, add and edit houses and beds, keep vacancies true."""
+
+from collections import Counter
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from capacity import clock
+from capacity import service as capacity_service
+from capacity.errors import ConflictError, InvalidError
+from capacity.models import (
+    Bed,
+    BedUpdate,
+    House,
+    HouseCreate,
+    HouseUpdate,
+    Organisation,
+    OrganisationCreate,
+    OrganisationUpdate,
+)
+from capacity.vocab import BedStatus
+
+# Statuses a provider sets by hand; `held` belongs to holds made by officers.
+MANUAL_STATUSES = frozenset({BedStatus.available, BedStatus.occupied, BedStatus.out_of_service})
+
+
+def register_organisation(*, session: Session, data: OrganisationCreate) -> Organisation:
+    """Register an organisation; its name must be new."""
+    if capacity_service.get_organisation_by_name(session=session, name=data.name):
+        raise ConflictError(f"an organisation called {data.name!r} already exists")
+    organisation = Organisation.model_validate(data, update={"created_at": clock.now()})
+    session.add(organisation)
+    _commit(session, "an organisation with that name already exists")
+    session.refresh(organisation)
+    return organisation
+
+
+def update_organisation(*, session: Session, organisation: Organisation, data: OrganisationUpdate) -> Organisation:
+    """Change an organisation's details."""
+    changes = data.model_dump(exclude_unset=True)
+    if "name" in changes and changes["name"] is None:
+        raise InvalidError("name", "must not be empty")
+    if changes.get("name") not in (None, organisation.name) and capacity_service.get_organisation_by_name(
+        session=session, name=changes["name"]
+    ):
+        raise ConflictError(f"an organisation called {changes['name']!r} already exists")
+    organisation.sqlmodel_update(changes)
+    session.add(organisation)
+    _commit(session, "an organisation with that name already exists")
+    session.refresh(organisation)
+    return organisation
+
+
+def check_bed_labels(labels: Sequence[str], *, existing: Sequence[str] = ()) -> list[str]:
+    """Return the labels cleaned, or raise InvalidError naming a blank or duplicate one."""
+    cleaned = [" ".join(label.split()) for label in labels]
+    if any(not label for label in cleaned):
+        raise InvalidError("bed_labels", "bed labels must not be blank")
+    if too_long := [label for label in cleaned if len(label) > 40]:
+        raise InvalidError("bed_labels", f"bed label {too_long[0]!r} is longer than 40 characters")
+    counts = Counter(label.casefold() for label in [*existing, *cleaned])
+    if duplicates := sorted({label for label in cleaned if counts[label.casefold()] > 1}):
+        raise InvalidError("bed_labels", f"duplicate bed labels: {', '.join(duplicates)}")
+    return cleaned
+
+
+def new_house(*, organisation: Organisation, data: HouseCreate) -> House:
+    """Return an unsaved house for a provider organisation."""
+    if not capacity_service.is_provider(organisation):
+        raise InvalidError("organisation_id", f"{organisation.name} is not a provider organisation")
+    at = clock.now()
+    return House.model_validate(
+        data,
+        update={
+            "organisation_id": organisation.id,
+            "vacancies_confirmed_at": at,
+            "created_at": at,
+            "updated_at": at,
+        },
+    )
+
+
+def new_beds(*, house: House, labels: Sequence[str]) -> list[Bed]:
+    """Return unsaved available beds for a house, confirmed now."""
+    at = clock.now()
+    assert house.id is not None
+    return [
+        Bed(house_id=house.id, label=label, status=BedStatus.available, status_changed_at=at, status_confirmed_at=at)
+        for label in labels
+    ]
+
+
+def create_house(
+    *, session: Session, organisation: Organisation, data: HouseCreate, bed_labels: Sequence[str]
+) -> House:
+    """Create a house and its beds in one transaction."""
+    labels = check_bed_labels(bed_labels)
+    house = new_house(organisation=organisation, data=data)
+    session.add(house)
+    session.flush()
+    session.add_all(new_beds(house=house, labels=labels))
+    _commit(session, "duplicate bed labels")
+    session.refresh(house)
+    return house
+
+
+def update_house(*, session: Session, house: House, data: HouseUpdate) -> House:
+    """Change a house's details; the result is validated as a whole, so nothing half-changes."""
+    changes = data.model_dump(exclude_unset=True)
+    if nulls := sorted(k for k, v in changes.items() if v is None and k != "max_stay_days"):
+        raise InvalidError(nulls[0], "must not be empty")
+    merged = house.model_dump(include=set(HouseCreate.model_fields)) | changes
+    try:
+        valid = HouseCreate.model_validate(merged)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise InvalidError(".".join(str(p) for p in first["loc"]) or "house", first["msg"]) from error
+    house.sqlmodel_update(valid.model_dump(include=set(changes)))
+    house.updated_at = clock.now()
+    session.add(house)
+    session.commit()
+    session.refresh(house)
+    return house
+
+
+def add_beds(*, session: Session, house: House, labels: Sequence[str]) -> list[Bed]:
+    """Add beds to a house; labels must be new within the house."""
+    existing = [
+        bed.label for bed in capacity_service.get_beds(session=session, house_ids=[house.id or 0])[house.id or 0]
+    ]
+    beds = new_beds(house=house, labels=check_bed_labels(labels, existing=existing))
+    session.add_all(beds)
+    _commit(session, "a bed with that label already exists in this house")
+    for bed in beds:
+        session.refresh(bed)
+    return beds
+
+
+def update_bed(*, session: Session, bed: Bed, data: BedUpdate) -> Bed:
+    """Relabel a bed or change its status; a status change also confirms it."""
+    changes = data.model_dump(exclude_unset=True)
+    if "label" in changes:
+        if changes["label"] is None:
+            raise InvalidError("label", "must not be empty")
+        siblings = capacity_service.get_beds(session=session, house_ids=[bed.house_id])[bed.house_id]
+        check_bed_labels([changes["label"]], existing=[b.label for b in siblings if b.id != bed.id])
+        bed.label = changes["label"]
+    if "status" in changes:
+        status = changes["status"]
+        if status not in MANUAL_STATUSES:
+            raise InvalidError("status", "a bed is held only by an officer's hold, not by hand")
+        if bed.status == BedStatus.held:
+            raise ConflictError("this bed is held for a placement request; accept or decline the hold first")
+        at = clock.now()
+        if status != bed.status:
+            bed.status = status
+            bed.status_changed_at = at
+        bed.status_confirmed_at = at
+    session.add(bed)
+    _commit(session, "a bed with that label already exists in this house")
+    session.refresh(bed)
+    return bed
+
+
+def confirm_house(*, session: Session, house: House) -> House:
+    """Record that every bed of a house is as shown ("all still correct")."""
+    at = clock.now()
+    for bed in capacity_service.get_beds(session=session, house_ids=[house.id or 0])[house.id or 0]:
+        bed.status_confirmed_at = at
+        session.add(bed)
+    house.vacancies_confirmed_at = at
+    session.add(house)
+    session.commit()
+    session.refresh(house)
+    return house
+
+
+def _commit(session: Session, conflict_message: str) -> None:
+    """Commit, turning a uniqueness race lost to another writer into a ConflictError."""
+    try:
+        session.commit()
+    except IntegrityError as error:
+        session.rollback()
+        raise ConflictError(conflict_message) from error

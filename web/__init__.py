@@ -1,0 +1,1 @@
+"""Web: settings, database, accounts, authorisation, routes, templates and the CLI."""

@@ -1,0 +1,173 @@
+"""Accounts and log-in sessions: argon2 password hashes and revocable server-side sessions."""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from pwdlib import PasswordHash
+from pydantic import EmailStr
+from sqlmodel import Field, Session, SQLModel, col, select, update
+
+from capacity import clock
+from capacity import service as capacity_service
+from capacity.errors import ConflictError, InvalidError
+from capacity.models import User, UTCDateTime
+from capacity.vocab import Role
+
+password_hash = PasswordHash.recommended()
+# Hashed once so that a log-in for an unknown email costs as much as one for a known email.
+_DUMMY_HASH = password_hash.hash("not a real password")
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+
+
+class LoginSession(SQLModel, table=True):
+    """A log-in: the browser holds a random token, the database holds only its hash."""
+
+    __tablename__ = "login_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class UserCreate(SQLModel):
+    email: EmailStr = Field(max_length=254)
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+    role: Role
+    organisation_id: int
+
+
+class LoginForm(SQLModel):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_password_rules(password: str, *, email: str) -> None:
+    """Raise InvalidError when a password is too short, too long or is the email address."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidError("password", f"must be at most {MAX_PASSWORD_LENGTH} characters")
+    if password.strip().casefold() == email.strip().casefold():
+        raise InvalidError("password", "must not be the email address")
+
+
+def get_user_by_email(*, session: Session, email: str) -> User | None:
+    """Return the user with this email, compared without case."""
+    return session.exec(select(User).where(User.email == email.strip().lower())).first()
+
+
+def create_user(*, session: Session, data: UserCreate) -> User:
+    """Create an account in an organisation; a provider account must belong to a provider."""
+    email = data.email.strip().lower()
+    check_password_rules(data.password, email=email)
+    organisation = capacity_service.get_organisation(session=session, organisation_id=data.organisation_id)
+    if organisation is None:
+        raise InvalidError("organisation_id", f"no organisation with id {data.organisation_id}")
+    if data.role == Role.provider and not capacity_service.is_provider(organisation):
+        raise InvalidError("organisation_id", f"{organisation.name} is not a provider, so it has no provider staff")
+    if get_user_by_email(session=session, email=email):
+        raise ConflictError(f"an account for {email} already exists")
+    user = User(
+        email=email,
+        password_hash=password_hash.hash(data.password),
+        role=data.role,
+        organisation_id=data.organisation_id,
+        created_at=clock.now(),
+    )
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def authenticate(*, session: Session, email: str, password: str) -> User | None:
+    """Return the active user these credentials belong to, or None."""
+    user = get_user_by_email(session=session, email=email)
+    if user is None:
+        password_hash.verify(password, _DUMMY_HASH)
+        return None
+    valid, new_hash = password_hash.verify_and_update(password, user.password_hash)
+    if not valid or not user.is_active:
+        return None
+    if new_hash is not None:
+        user.password_hash = new_hash
+        session.add(user)
+        session.commit()
+    return user
+
+
+def start_session(*, session: Session, user: User) -> str:
+    """Start a new log-in session for a user and return its token (a fresh one every time)."""
+    token = secrets.token_urlsafe(32)
+    at = clock.now()
+    assert user.id is not None
+    session.add(LoginSession(token_hash=_hash_token(token), user_id=user.id, created_at=at, last_seen_at=at))
+    session.commit()
+    return token
+
+
+def resume_session(*, session: Session, token: str, idle: timedelta, absolute: timedelta) -> User | None:
+    """Return the user of a live session and mark it used; None if it ended, idled or aged out."""
+    login = session.get(LoginSession, _hash_token(token))
+    if login is None or login.ended_at is not None:
+        return None
+    at = clock.now()
+    if at - login.last_seen_at > idle or at - login.created_at > absolute:
+        login.ended_at = at
+        session.add(login)
+        session.commit()
+        return None
+    user = session.get(User, login.user_id)
+    if user is None or not user.is_active:
+        return None
+    # Writing on every request would serialise readers on SQLite; a minute's precision is plenty.
+    if at - login.last_seen_at > timedelta(minutes=1):
+        login.last_seen_at = at
+        session.add(login)
+        session.commit()
+    return user
+
+
+def end_session(*, session: Session, token: str) -> None:
+    """End one log-in session (log-out)."""
+    login = session.get(LoginSession, _hash_token(token))
+    if login is not None and login.ended_at is None:
+        login.ended_at = clock.now()
+        session.add(login)
+        session.commit()
+
+
+def end_all_sessions(*, session: Session, user_id: int) -> None:
+    """End every live session of a user (account disabled, or an admin's "end all sessions")."""
+    session.exec(
+        update(LoginSession)
+        .where(col(LoginSession.user_id) == user_id, col(LoginSession.ended_at).is_(None))
+        .values(ended_at=clock.now())
+    )
+    session.commit()
+
+
+def update_user(*, session: Session, user: User, role: Role | None, is_active: bool | None) -> User:
+    """Change an account's role or active flag; disabling it ends its sessions."""
+    if role is not None:
+        organisation = capacity_service.get_organisation(session=session, organisation_id=user.organisation_id)
+        if role == Role.provider and (organisation is None or not capacity_service.is_provider(organisation)):
+            raise InvalidError("role", "provider accounts must belong to a provider organisation")
+        user.role = role
+    if is_active is not None:
+        user.is_active = is_active
+    session.add(user)
+    session.commit()
+    if not user.is_active and user.id is not None:
+        end_all_sessions(session=session, user_id=user.id)
+    session.refresh(user)
+    return user

@@ -1,0 +1,9 @@
+"""The JSON API under /api/, documented by FastAPI's OpenAPI."""
+
+from fastapi import APIRouter
+
+from web.api import auth, houses, organisations, reports, users, vocabularies
+
+router = APIRouter(prefix="/api")
+for module in (auth, vocabularies, organisations, houses, users, reports):
+    router.include_router(module.router)

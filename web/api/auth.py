@@ -1,0 +1,56 @@
+"""Log in and out."""
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from sqlmodel import SQLModel
+
+from capacity.models import UserPublic
+from web import accounts
+from web.accounts import LoginForm
+from web.deps import CurrentUser, SessionDep, SettingsDep, session_cookie_name, session_token
+from web.settings import Settings
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class LoginResult(SQLModel):
+    user: UserPublic
+    token: str
+
+
+def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+    """Put the log-in token in a cookie only this site's pages can send."""
+    response.set_cookie(
+        session_cookie_name(settings),
+        token,
+        max_age=int(settings.session_absolute.total_seconds()),
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="lax",
+        path="/",
+    )
+
+
+@router.post("/login", response_model=LoginResult)
+def login(form: LoginForm, response: Response, session: SessionDep, settings: SettingsDep) -> LoginResult:
+    """Log in with email and password; the session token comes back as a cookie and in the body."""
+    user = accounts.authenticate(session=session, email=form.email, password=form.password)
+    if user is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong email or password")
+    token = accounts.start_session(session=session, user=user)
+    set_session_cookie(response, token, settings)
+    return LoginResult(user=UserPublic.model_validate(user), token=token)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(request: Request, response: Response, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> None:
+    """End this log-in session."""
+    token = session_token(request, settings)
+    if token:
+        accounts.end_session(session=session, token=token)
+    response.delete_cookie(session_cookie_name(settings), path="/")
+
+
+@router.get("/me", response_model=UserPublic)
+def me(user: CurrentUser) -> UserPublic:
+    """Return the logged-in account."""
+    return UserPublic.model_validate(user)

@@ -1,0 +1,42 @@
+"""Accounts: admins create, change and disable them."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from sqlmodel import SQLModel, col, select
+
+from capacity.models import User, UserPublic
+from capacity.vocab import Role
+from web import accounts
+from web.accounts import UserCreate
+from web.authz import Permission
+from web.deps import SessionDep, require
+
+router = APIRouter(prefix="/users", tags=["users"])
+AdminUser = Annotated[User, Depends(require(Permission.manage_users))]
+
+
+class UserUpdate(SQLModel):
+    role: Role | None = None
+    is_active: bool | None = None
+
+
+@router.get("", response_model=list[UserPublic])
+def list_users(session: SessionDep, admin: AdminUser) -> list[User]:
+    """Every account, by email."""
+    return list(session.exec(select(User).order_by(col(User.email))).all())
+
+
+@router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
+def create_user(data: UserCreate, session: SessionDep, admin: AdminUser) -> User:
+    """Create an account in an organisation."""
+    return accounts.create_user(session=session, data=data)
+
+
+@router.patch("/{user_id}", response_model=UserPublic)
+def update_user(user_id: int, data: UserUpdate, session: SessionDep, admin: AdminUser) -> User:
+    """Change an account's role, or disable it (which ends its sessions at once)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user with id {user_id}")
+    return accounts.update_user(session=session, user=user, role=data.role, is_active=data.is_active)

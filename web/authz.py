@@ -1,0 +1,77 @@
+"""Authorisation, decided here and nowhere else: what each role may do, and to whose things."""
+
+from enum import StrEnum
+
+from capacity.models import House, Organisation, User
+from capacity.vocab import Role
+
+
+class Permission(StrEnum):
+    read_vocabularies = "read_vocabularies"
+    read_organisations = "read_organisations"
+    manage_organisations = "manage_organisations"
+    edit_own_organisation = "edit_own_organisation"
+    search_houses = "search_houses"
+    manage_own_houses = "manage_own_houses"
+    manage_any_house = "manage_any_house"
+    read_capacity_report = "read_capacity_report"
+    manage_users = "manage_users"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.officer: frozenset({Permission.read_vocabularies, Permission.read_organisations, Permission.search_houses}),
+    Role.provider: frozenset(
+        {
+            Permission.read_vocabularies,
+            Permission.read_organisations,
+            Permission.edit_own_organisation,
+            Permission.manage_own_houses,
+        }
+    ),
+    Role.commissioner: frozenset({Permission.read_vocabularies, Permission.read_capacity_report}),
+    Role.admin: frozenset(Permission),
+}
+
+
+def has_permission(user: User, permission: Permission) -> bool:
+    """True when the user's role grants the permission."""
+    return permission in ROLE_PERMISSIONS[Role(user.role)]
+
+
+def can_read_houses(user: User) -> bool:
+    """True for roles that see houses at all (commissioners see aggregates only)."""
+    return any(
+        has_permission(user, p)
+        for p in (Permission.search_houses, Permission.manage_own_houses, Permission.manage_any_house)
+    )
+
+
+def can_manage_house(user: User, house: House) -> bool:
+    """Admins manage every house; provider staff only their own organisation's."""
+    if has_permission(user, Permission.manage_any_house):
+        return True
+    return has_permission(user, Permission.manage_own_houses) and house.organisation_id == user.organisation_id
+
+
+def can_read_house(user: User, house: House) -> bool:
+    """Officers read every house (without address); provider staff their own; admins all."""
+    return has_permission(user, Permission.search_houses) or can_manage_house(user, house)
+
+
+def can_see_address(user: User, house: House) -> bool:
+    """A safe-house address is for its own organisation and admins (later: the officer of an accepted placement)."""
+    return can_manage_house(user, house)
+
+
+def can_add_house_to(user: User, organisation: Organisation) -> bool:
+    """Admins add houses to any organisation; provider staff to their own."""
+    if has_permission(user, Permission.manage_any_house):
+        return True
+    return has_permission(user, Permission.manage_own_houses) and organisation.id == user.organisation_id
+
+
+def can_edit_organisation(user: User, organisation: Organisation) -> bool:
+    """Admins edit every organisation; provider staff their own."""
+    if has_permission(user, Permission.manage_organisations):
+        return True
+    return has_permission(user, Permission.edit_own_organisation) and organisation.id == user.organisation_id

@@ -1,0 +1,180 @@
+"""The `safebeds` command: serve, demo, database, accounts and imports."""
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from capacity import service as capacity_service
+from capacity.errors import DomainError
+from capacity.models import Organisation, OrganisationCreate
+from capacity.vocab import OrganisationType, Role
+from providers import imports
+from providers import service as providers_service
+from web import accounts, demo, migrate
+from web.db import get_engine
+from web.settings import get_settings
+
+app = typer.Typer(help="SafeBeds: safe-house and support beds for people found in trafficking.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+organisations_app = typer.Typer(help="Organisations.", no_args_is_help=True)
+houses_app = typer.Typer(help="Houses and beds.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(organisations_app, name="organisations")
+app.add_typer(houses_app, name="houses")
+
+HostOption = Annotated[str, typer.Option(help="Address to listen on")]
+PortOption = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on")]
+
+
+def fail(message: str) -> typer.Exit:
+    """Print an error for a person and return the exit to raise."""
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=1)
+
+
+def explain(error: ValidationError) -> str:
+    """Name each bad field of a validation error in one line each."""
+    return "\n".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in error.errors())
+
+
+def find_organisation(session: Session, name_or_id: str) -> Organisation:
+    """Return an organisation by id or exact name, or fail naming the option."""
+    found = None
+    if name_or_id.isdigit():
+        found = capacity_service.get_organisation(session=session, organisation_id=int(name_or_id))
+    found = found or capacity_service.get_organisation_by_name(session=session, name=name_or_id)
+    if found is None:
+        raise fail(f"--organisation: no organisation with id or name {name_or_id!r}")
+    return found
+
+
+@app.command()
+def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+    """Serve the configured database on http://HOST:PORT."""
+    import uvicorn
+
+    migrate.upgrade(get_settings().database_url)
+    typer.echo(f"SafeBeds on http://{host}:{port}  (API docs at /docs; Ctrl+C to stop)")
+    uvicorn.run("web.app:app", host=host, port=port, proxy_headers=False)
+
+
+@app.command(name="demo")
+def demo_command(
+    serve_app: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the app once loaded")] = True,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    force: Annotated[bool, typer.Option(help="Replace a database that holds data not made by the demo")] = False,
+) -> None:
+    """Create a fresh database of fictional London data, print the demo log-ins, and serve it."""
+    settings = get_settings()
+    try:
+        logins = demo.create(database_url=settings.database_url, force=force)
+    except demo.NotADemoDatabaseError as error:
+        raise fail(str(error)) from error
+    with Session(get_engine()) as session:
+        totals = demo.describe(session=session)
+    typer.echo(f"Demo data loaded into {settings.database_url}: {totals}. All of it is fictional.")
+    typer.echo("Log in as (each password works only on this demo):")
+    for login in logins:
+        typer.echo(f"  {login.role:<13} {login.email:<34} {login.password}")
+    if serve_app:
+        serve(host=host, port=port)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Bring the database schema up to date."""
+    migrate.upgrade(get_settings().database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("revision")
+def db_revision(message: Annotated[str, typer.Option("-m", "--message", help="What the migration does")]) -> None:
+    """Write a migration for the models' changes (for developers)."""
+    migrate.revision(get_settings().database_url, message)
+
+
+@organisations_app.command("create")
+def organisations_create(
+    name: Annotated[str, typer.Option(help="The organisation's name")],
+    type_: Annotated[OrganisationType, typer.Option("--type", help="What kind of organisation")],
+    faith_based: Annotated[bool, typer.Option(help="Faith-based provider")] = False,
+    offers_email: Annotated[str | None, typer.Option(help="Email that takes placement offers")] = None,
+    offers_phone: Annotated[str | None, typer.Option(help="Phone that takes placement offers")] = None,
+) -> None:
+    """Register an organisation."""
+    try:
+        data = OrganisationCreate.model_validate(
+            {
+                "name": name,
+                "type": type_,
+                "faith_based": faith_based,
+                "offers_email": offers_email,
+                "offers_phone": offers_phone,
+            }
+        )
+    except ValidationError as error:
+        raise fail(explain(error)) from error
+    with Session(get_engine()) as session:
+        try:
+            organisation = providers_service.register_organisation(session=session, data=data)
+        except DomainError as error:
+            raise fail(error.message) from error
+        typer.echo(f"organisation {organisation.id}: {organisation.name}")
+
+
+@users_app.command("create")
+def users_create(
+    role: Annotated[Role, typer.Option(help="officer, provider, commissioner or admin")],
+    email: Annotated[str, typer.Option(help="Log-in email")],
+    organisation: Annotated[str, typer.Option(help="Organisation id or exact name")],
+) -> None:
+    """Create an account; the password is prompted for, or read from SAFEBEDS_NEW_PASSWORD."""
+    password = os.environ.get("SAFEBEDS_NEW_PASSWORD") or typer.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    with Session(get_engine()) as session:
+        found = find_organisation(session, organisation)
+        try:
+            data = accounts.UserCreate.model_validate(
+                {"email": email, "password": password, "role": role, "organisation_id": found.id}
+            )
+            user = accounts.create_user(session=session, data=data)
+        except ValidationError as error:
+            raise fail(explain(error)) from error
+        except DomainError as error:
+            raise fail(error.message) from error
+        typer.echo(f"user {user.id}: {user.email} ({user.role}) in {found.name}")
+
+
+@houses_app.command("import")
+def houses_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV, one row per house")],
+    organisation: Annotated[str, typer.Option(help="Organisation id or exact name")],
+    dry_run: Annotated[bool, typer.Option(help="Check the file, write nothing")] = False,
+) -> None:
+    """Import houses and beds from CSV: all rows, or none."""
+    with Session(get_engine()) as session:
+        found = find_organisation(session, organisation)
+        try:
+            report = imports.import_houses(
+                session=session, organisation=found, text=imports.decode(file.read_bytes()), dry_run=dry_run
+            )
+        except DomainError as error:
+            raise fail(error.message) from error
+    for problem in report.problems:
+        typer.echo(
+            f"{file.name}: row {problem.row}, {problem.field}: {problem.message}"
+            + (f" ({problem.value!r})" if problem.value else ""),
+            err=True,
+        )
+    if report.problems:
+        raise fail(f"{len(report.problems)} problems; nothing was imported")
+    verb = "would import" if dry_run else "imported"
+    typer.echo(f"{verb} {report.houses} houses with {report.beds} beds into {found.name}")

@@ -1,0 +1,300 @@
+"""Fictional but realistic London demo data: organisations, houses, beds and one account per role.
+
+Shaped on what practitioners report: female beds far outnumber male ones, pre-NRM emergency beds
+are very scarce, few houses take children, and staff languages follow the largest groups found.
+A seeded generator makes every run identical.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, col, func, select
+
+from capacity import clock
+from capacity.models import Bed, House, HouseCreate, Organisation, OrganisationCreate, User
+from capacity.vocab import (
+    LONDON_AREAS,
+    Area,
+    BedStatus,
+    ExploitationType,
+    Gender,
+    NrmStage,
+    OrganisationType,
+    Role,
+    SupportNeed,
+)
+from providers import service as providers_service
+from web import accounts, migrate
+from web.db import make_engine
+
+SEED = 2017
+DEMO_DOMAIN = "demo.example.org"
+FICTIONAL_POSTCODE_DISTRICT = "ZZ99"  # the NHS pseudo-postcode district: never a real place
+
+PROVIDER_MIX = (
+    (OrganisationType.ngo_safe_house, 17),
+    (OrganisationType.refuge, 8),
+    (OrganisationType.local_authority, 4),
+    (OrganisationType.emergency_accommodation, 5),
+    (OrganisationType.statutory, 2),
+)
+ORGANISATION_WORDS = (
+    "Lantern",
+    "Harbour",
+    "Compass",
+    "Beacon",
+    "Anchor",
+    "Haven",
+    "Lighthouse",
+    "Meridian",
+    "Open Door",
+    "Northgate",
+    "Riverside",
+    "Cedar",
+    "Kestrel",
+    "Wayfarer",
+    "Threshold",
+    "Sanctuary",
+    "Keystone",
+    "Bridgeway",
+    "Clearwater",
+    "Hearth",
+    "Shelter Line",
+    "Greenfield",
+    "Marigold",
+    "Oakleaf",
+    "Skylark",
+    "Tidewater",
+    "Evenstar",
+    "Brightwell",
+    "Fairhaven",
+    "Holloway Lane",
+    "Larkrise",
+    "Moorland",
+    "Pennant",
+    "Quayside",
+    "Silverbirch",
+    "Starling",
+)
+ORGANISATION_SUFFIX = {
+    OrganisationType.ngo_safe_house: "Trust",
+    OrganisationType.refuge: "Women's Refuge",
+    OrganisationType.local_authority: "Council Housing Team",
+    OrganisationType.emergency_accommodation: "Night Shelter",
+    OrganisationType.statutory: "Support Service",
+}
+HOUSE_FIRST = (
+    "Juniper",
+    "Rowan",
+    "Hazel",
+    "Willow",
+    "Aspen",
+    "Linden",
+    "Elder",
+    "Holly",
+    "Alder",
+    "Laurel",
+    "Myrtle",
+    "Bramble",
+    "Heather",
+    "Sorrel",
+    "Clover",
+    "Fern",
+    "Iris",
+    "Poppy",
+    "Sage",
+    "Thistle",
+    "Yarrow",
+    "Briar",
+    "Ivy",
+    "Maple",
+)
+HOUSE_SECOND = ("House", "Lodge", "Court", "Rooms", "Place")
+STREETS = ("Nowhere Lane", "Example Road", "Placeholder Street", "Fictional Mews", "Sample Terrace", "Demo Close")
+LARGEST_GROUPS = (("sq", 9), ("vi", 7), ("ro", 7), ("pcm", 6), ("bin", 5), ("pl", 5), ("zh", 4), ("ti", 4), ("lt", 3))
+OUT_OF_AREA = (Area.south_east, Area.east_of_england, Area.west_midlands, Area.north_west, Area.south_west)
+
+
+class NotADemoDatabaseError(Exception):
+    """The configured database holds data the demo did not make."""
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: Role
+    email: str
+    password: str
+
+
+def _pick_languages(rng: random.Random) -> list[str]:
+    codes, weights = zip(*LARGEST_GROUPS, strict=True)
+    extra = {rng.choices(codes, weights)[0] for _ in range(rng.choice((0, 1, 1, 2, 2, 3)))}
+    return ["en", *sorted(extra)]
+
+
+def _house(rng: random.Random, name: str, street_number: int, *, kind: str, emergency: bool) -> HouseCreate:
+    """Describe one fictional house of the given kind ("female", "male", "mixed" or "family")."""
+    genders = {
+        "female": [Gender.female] + ([Gender.non_binary] if rng.random() < 0.3 else []),
+        "family": [Gender.female],
+        "male": [Gender.male] + ([Gender.non_binary] if rng.random() < 0.2 else []),
+        "mixed": [Gender.female, Gender.male, Gender.non_binary],
+    }[kind]
+    if emergency:
+        stages = [NrmStage.pre_nrm]
+    else:
+        stages = rng.choices(
+            [[NrmStage.recovery], [NrmStage.recovery, NrmStage.move_on], [NrmStage.move_on]], [6, 3, 2]
+        )[0]
+    specialisms = {
+        "male": [ExploitationType.labour, ExploitationType.criminal],
+        "mixed": [ExploitationType.labour, ExploitationType.domestic_servitude],
+    }.get(kind, [ExploitationType.sexual, ExploitationType.domestic_servitude])
+    support = [
+        need
+        for need, chance in (
+            (SupportNeed.mental_health, 0.4),
+            (SupportNeed.substance_use, 0.15),
+            (SupportNeed.lgbt_plus, 0.08),
+        )
+        if rng.random() < chance
+    ]
+    children = rng.choice((1, 2, 3)) if kind == "family" else 0
+    area = rng.choice(OUT_OF_AREA) if rng.random() < 0.08 else rng.choice(LONDON_AREAS)
+    return HouseCreate(
+        display_name=name,
+        area=area,
+        address=f"{street_number} {rng.choice(STREETS)} (fictional)",
+        postcode=f"{FICTIONAL_POSTCODE_DISTRICT} {rng.randint(1, 9)}ZZ",
+        genders=genders,
+        trans_inclusive=rng.random() < 0.45,
+        nrm_stages=stages,
+        max_children=children,
+        max_child_age=rng.choice((11, 15, 17)) if children else 0,
+        languages=_pick_languages(rng),
+        step_free=rng.random() < 0.2,
+        specialisms=rng.sample(specialisms, k=rng.randint(0, len(specialisms))),
+        extra_support=support,
+        max_stay_days=14 if emergency else rng.choice((None, 90, 180, 365)),
+    )
+
+
+def build(session: Session, *, seed: int = SEED) -> list[DemoLogin]:
+    """Fill an empty database with the demo; return the log-ins it made."""
+    rng = random.Random(seed)
+    at = clock.now()
+    words = list(ORGANISATION_WORDS)
+    rng.shuffle(words)
+    providers: list[Organisation] = []
+    for type_, count in PROVIDER_MIX:
+        for _ in range(count):
+            word = words.pop()
+            data = OrganisationCreate(
+                name=f"{word} {ORGANISATION_SUFFIX[type_]} (demo)",
+                type=type_,
+                faith_based=type_ in (OrganisationType.ngo_safe_house, OrganisationType.emergency_accommodation)
+                and rng.random() < 0.25,
+                offers_email=f"offers@{word.lower().replace(' ', '-')}.{DEMO_DOMAIN}",
+                offers_phone=f"020 7946 0{rng.randint(100, 999)}",
+            )
+            providers.append(Organisation.model_validate(data, update={"created_at": at}))
+    police = Organisation(
+        name="Metropolis Police Modern Slavery Unit (demo)", type=OrganisationType.police, created_at=at
+    )
+    responder = Organisation(
+        name="Riverside Borough Council First Response (demo)", type=OrganisationType.first_responder, created_at=at
+    )
+    commissioning = Organisation(
+        name="London Anti-Trafficking Commissioning Office (demo)", type=OrganisationType.commissioning, created_at=at
+    )
+    session.add_all([*providers, police, responder, commissioning])
+    session.flush()
+
+    # 120 houses: most for women; a few for men; pre-NRM emergency beds only in a handful.
+    kinds = ["female"] * 82 + ["family"] * 14 + ["male"] * 15 + ["mixed"] * 9
+    rng.shuffle(kinds)
+    emergency_orgs = [o for o in providers if o.type == OrganisationType.emergency_accommodation]
+    names = [f"{first} {second}" for first in HOUSE_FIRST for second in HOUSE_SECOND]
+    rng.shuffle(names)
+    houses: list[House] = []
+    for number, kind in enumerate(kinds):
+        emergency = number < 7
+        owner = rng.choice(emergency_orgs) if emergency else providers[number % len(providers)]
+        details = _house(rng, names[number], rng.randint(1, 199), kind=kind, emergency=emergency)
+        house = providers_service.new_house(organisation=owner, data=details)
+        house.vacancies_confirmed_at = at - timedelta(hours=rng.choice((1, 3, 8, 20, 20, 30, 50, 120)))
+        houses.append(house)
+    session.add_all(houses)
+    session.flush()
+
+    for house in houses:
+        size = rng.randint(2, 3) if NrmStage.pre_nrm in house.nrm_stages else rng.randint(3, 8)
+        for bed in providers_service.new_beds(house=house, labels=[f"Room {i}" for i in range(1, size + 1)]):
+            bed.status = rng.choices(list(BedStatus), [13, 0, 82, 5])[0]
+            bed.status_confirmed_at = house.vacancies_confirmed_at
+            bed.status_changed_at = house.vacancies_confirmed_at - timedelta(days=rng.randint(0, 60))
+            session.add(bed)
+    session.commit()
+
+    provider_home = max(providers, key=lambda o: sum(h.organisation_id == o.id for h in houses))
+    logins = [
+        DemoLogin(Role.officer, f"officer@{DEMO_DOMAIN}", "officer-demo-pass"),
+        DemoLogin(Role.provider, f"provider@{DEMO_DOMAIN}", "provider-demo-pass"),
+        DemoLogin(Role.commissioner, f"commissioner@{DEMO_DOMAIN}", "commissioner-demo-pass"),
+        DemoLogin(Role.admin, f"admin@{DEMO_DOMAIN}", "admin-demo-pass"),
+    ]
+    home = {
+        Role.officer: police,
+        Role.provider: provider_home,
+        Role.commissioner: commissioning,
+        Role.admin: commissioning,
+    }
+    for login in logins:
+        organisation_id = home[login.role].id
+        assert organisation_id is not None
+        accounts.create_user(
+            session=session,
+            data=accounts.UserCreate(
+                email=login.email, password=login.password, role=login.role, organisation_id=organisation_id
+            ),
+        )
+    return logins
+
+
+def create(*, database_url: str, force: bool = False, seed: int = SEED) -> list[DemoLogin]:
+    """Replace the database with a fresh demo; refuse to wipe data the demo did not make unless forced."""
+    engine = make_engine(database_url)
+    try:
+        if not force and inspect(engine).has_table("user_account"):
+            with Session(engine) as session:
+                foreign = session.exec(select(func.count()).where(~col(User.email).endswith(f"@{DEMO_DOMAIN}"))).one()
+            if foreign:
+                raise NotADemoDatabaseError(
+                    f"{make_url(database_url).render_as_string(hide_password=True)} holds {foreign} accounts the demo "
+                    "did not make; use --force to replace it, or point SAFEBEDS_DATABASE_URL elsewhere"
+                )
+    finally:
+        engine.dispose()
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.database + suffix).unlink(missing_ok=True)
+    else:
+        migrate.downgrade(database_url, "base")
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return build(session, seed=seed)
+    finally:
+        engine.dispose()
+
+
+def describe(*, session: Session) -> str:
+    """Say how much there is, for the console."""
+    counts = [session.exec(select(func.count()).select_from(table)).one() for table in (Organisation, House, Bed)]
+    return f"{counts[0]} organisations, {counts[1]} houses, {counts[2]} beds"

@@ -1,0 +1,129 @@
+"""Dependencies that validate: the session, the current user, and the things a path names."""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from sqlmodel import Session
+
+from capacity import service as capacity_service
+from capacity.models import Bed, House, Organisation, User
+from web import accounts, authz
+from web.authz import Permission
+from web.db import get_session
+from web.settings import Settings, get_settings
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def session_cookie_name(settings: Settings) -> str:
+    """The `__Host-` prefix pins the cookie to this host, but browsers accept it only over HTTPS."""
+    return "__Host-safebeds" if settings.secure_cookies else "safebeds_session"
+
+
+def session_token(request: Request, settings: SettingsDep) -> str | None:
+    """Return the log-in token from the session cookie or an `Authorization: Bearer` header."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials:
+        return credentials.strip()
+    return request.cookies.get(session_cookie_name(settings))
+
+
+def optional_user(
+    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(session_token)]
+) -> User | None:
+    """Return the logged-in user, or None."""
+    if not token:
+        return None
+    return accounts.resume_session(
+        session=session,
+        token=token,
+        idle=settings.session_idle,
+        absolute=settings.session_absolute,
+    )
+
+
+def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    """Return the logged-in user, or answer 401."""
+    if user is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "log in first", headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require(permission: Permission) -> Callable[[User], User]:
+    """Return a dependency that lets through only users whose role grants `permission`."""
+
+    def check(user: CurrentUser) -> User:
+        if not authz.has_permission(user, permission):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"the {user.role} role may not do this")
+        return user
+
+    check.__name__ = f"require_{permission.value}"
+    return check
+
+
+def forbidden(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_403_FORBIDDEN, message)
+
+
+def valid_organisation_id(organisation_id: int, session: SessionDep) -> Organisation:
+    """Return the organisation named in the path, or 404."""
+    organisation = capacity_service.get_organisation(session=session, organisation_id=organisation_id)
+    if organisation is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no organisation with id {organisation_id}")
+    return organisation
+
+
+def valid_house_id(house_id: int, session: SessionDep) -> House:
+    """Return the house named in the path, or 404."""
+    house = capacity_service.get_house(session=session, house_id=house_id)
+    if house is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no house with id {house_id}")
+    return house
+
+
+def readable_house(house: Annotated[House, Depends(valid_house_id)], user: CurrentUser) -> House:
+    """Return the house if the user may read it, else 403."""
+    if not authz.can_read_house(user, house):
+        raise forbidden("this house is not yours to see")
+    return house
+
+
+def managed_house(house: Annotated[House, Depends(valid_house_id)], user: CurrentUser) -> House:
+    """Return the house if the user may change it, else 403."""
+    if not authz.can_manage_house(user, house):
+        raise forbidden("only the house's own organisation may change it")
+    return house
+
+
+def managed_bed(bed_id: int, session: SessionDep, user: CurrentUser) -> Bed:
+    """Return the bed named in the path if the user may change it; 404 or 403 otherwise."""
+    bed = capacity_service.get_bed(session=session, bed_id=bed_id)
+    if bed is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no bed with id {bed_id}")
+    house = capacity_service.get_house(session=session, house_id=bed.house_id)
+    if house is None or not authz.can_manage_house(user, house):
+        raise forbidden("only the house's own organisation may change its beds")
+    return bed
+
+
+def editable_organisation(
+    organisation: Annotated[Organisation, Depends(valid_organisation_id)], user: CurrentUser
+) -> Organisation:
+    """Return the organisation if the user may edit it, else 403."""
+    if not authz.can_edit_organisation(user, organisation):
+        raise forbidden("only the organisation itself or an admin may change it")
+    return organisation
+
+
+def house_owner(
+    organisation: Annotated[Organisation, Depends(valid_organisation_id)], user: CurrentUser
+) -> Organisation:
+    """Return the organisation if the user may add houses to it, else 403."""
+    if not authz.can_add_house_to(user, organisation):
+        raise forbidden("only the organisation itself or an admin may add houses to it")
+    return organisation

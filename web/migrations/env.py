@@ -1,0 +1,40 @@
+"""Alembic environment: the models' metadata, and the engine SafeBeds itself would use."""
+
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import context
+from alembic.autogenerate.api import AutogenContext
+from sqlmodel import SQLModel
+from sqlmodel.sql.sqltypes import AutoString
+
+import capacity.models  # noqa: F401  (registers the tables)
+import web.accounts  # noqa: F401
+from web.db import make_engine
+
+target_metadata = SQLModel.metadata
+
+
+def render_item(type_: str, item: Any, autogen_context: AutogenContext) -> str | bool:
+    """Write SQLModel's AutoString as a plain sa.String, so migrations need no sqlmodel import."""
+    if type_ == "type" and isinstance(item, AutoString):
+        return repr(sa.String(length=item.length)).replace("String", "sa.String")
+    return False
+
+
+def run_migrations() -> None:
+    engine = make_engine(context.config.attributes["database_url"])
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+            render_item=render_item,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+run_migrations()

@@ -1,0 +1,39 @@
+"""Typed settings, read from SAFEBEDS_* environment variables (and a .env file if present)."""
+
+from datetime import timedelta
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SAFEBEDS_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///safebeds.db",
+        description="SQLAlchemy URL; PostgreSQL as postgresql+psycopg://user:password@host/db",
+    )
+    stale_after_hours: float = Field(default=24, gt=0, description="Vacancies older than this are stale")
+    session_idle_minutes: int = Field(default=30, gt=0, description="A log-in ends after this long unused")
+    session_absolute_hours: int = Field(default=12, gt=0, description="A log-in ends this long after it began")
+    secure_cookies: bool = Field(default=False, description="Mark cookies Secure (set when served over HTTPS)")
+    max_upload_bytes: int = Field(default=2_000_000, gt=0, description="Largest CSV import accepted")
+
+    @property
+    def stale_after(self) -> timedelta:
+        return timedelta(hours=self.stale_after_hours)
+
+    @property
+    def session_idle(self) -> timedelta:
+        return timedelta(minutes=self.session_idle_minutes)
+
+    @property
+    def session_absolute(self) -> timedelta:
+        return timedelta(hours=self.session_absolute_hours)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the settings, read once."""
+    return Settings()
