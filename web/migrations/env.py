@@ -1,6 +1,6 @@
 """Alembic environment: the models' metadata, and the engine SafeBeds itself would use."""
 
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from alembic import context
@@ -15,7 +15,7 @@ from web.db import make_engine
 target_metadata = SQLModel.metadata
 
 
-def render_item(type_: str, item: Any, autogen_context: AutogenContext) -> str | bool:
+def render_item(type_: str, item: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write SQLModel's AutoString as a plain sa.String, so migrations need no sqlmodel import."""
     if type_ == "type" and isinstance(item, AutoString):
         return repr(sa.String(length=item.length)).replace("String", "sa.String")

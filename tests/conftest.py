@@ -1,0 +1,85 @@
+"""A real database per test, rolled back after it: SQLite always, PostgreSQL when configured."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+from web import migrate
+from web.app import app
+from web.db import get_session, make_engine
+from web.settings import Settings, get_settings
+
+POSTGRES_URL = os.environ.get("SAFEBEDS_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+
+
+def pytest_report_header() -> str:
+    if POSTGRES_URL:
+        return "databases: SQLite and PostgreSQL"
+    return "databases: SQLite only (set SAFEBEDS_TEST_POSTGRES_URL to run every test on PostgreSQL too)"
+
+
+def _reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database migrated to the newest schema, once per backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'safebeds.db'}"
+    else:
+        assert POSTGRES_URL is not None
+        url = POSTGRES_URL
+        _reset_postgres(url)
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose commits are savepoints inside one transaction, rolled back after the test."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+        yield session
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return get_settings()
+
+
+@pytest.fixture
+def client(session: Session) -> Iterator[TestClient]:
+    """An HTTP client for the app, talking to the test's database session."""
+    app.dependency_overrides[get_session] = lambda: session
+    with TestClient(app) as test_client:
+        yield test_client
+    app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def artefacts() -> Path:
+    """Where tests write files for people to look at (screenshots, reports)."""
+    path = Path(os.environ.get("SAFEBEDS_TEST_ARTEFACTS", "test-artefacts"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

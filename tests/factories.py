@@ -1,0 +1,77 @@
+"""Factories for test data: valid by default, any field overridable."""
+
+import itertools
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from capacity.models import House, HouseCreate, Organisation, OrganisationCreate, User
+from capacity.vocab import OrganisationType, Role
+from providers import service as providers_service
+from web import accounts
+
+PASSWORD = "correct horse battery"
+_numbers = itertools.count(1)
+
+
+def make_organisation(session: Session, **overrides: Any) -> Organisation:
+    """A provider organisation unless `type` says otherwise."""
+    number = next(_numbers)
+    values: dict[str, Any] = {
+        "name": f"Test Organisation {number}",
+        "type": OrganisationType.ngo_safe_house,
+        "offers_email": f"offers{number}@example.org",
+    }
+    values.update(overrides)
+    return providers_service.register_organisation(session=session, data=OrganisationCreate.model_validate(values))
+
+
+def house_data(**overrides: Any) -> dict[str, Any]:
+    """The fields of a valid house, as the API takes them."""
+    number = next(_numbers)
+    values: dict[str, Any] = {
+        "display_name": f"Test House {number}",
+        "area": "camden",
+        "address": f"{number} Test Street",
+        "postcode": "ZZ99 3ZZ",
+        "genders": ["female"],
+        "trans_inclusive": True,
+        "nrm_stages": ["recovery"],
+        "languages": ["en", "sq"],
+    }
+    values.update(overrides)
+    return values
+
+
+def make_house(session: Session, organisation: Organisation, *, beds: int = 3, **overrides: Any) -> House:
+    """A house with `beds` available beds labelled Room 1, Room 2, ..."""
+    return providers_service.create_house(
+        session=session,
+        organisation=organisation,
+        data=HouseCreate.model_validate(house_data(**overrides)),
+        bed_labels=[f"Room {i}" for i in range(1, beds + 1)],
+    )
+
+
+def make_user(session: Session, role: Role, organisation: Organisation | None = None, **overrides: Any) -> User:
+    """An account of `role`; a provider account belongs to a provider, others to a police force."""
+    if organisation is None:
+        kind = OrganisationType.ngo_safe_house if role == Role.provider else OrganisationType.police
+        organisation = make_organisation(session, type=kind)
+    assert organisation.id is not None
+    values: dict[str, Any] = {
+        "email": f"{role.value}{next(_numbers)}@example.org",
+        "password": PASSWORD,
+        "role": role,
+        "organisation_id": organisation.id,
+    }
+    values.update(overrides)
+    return accounts.create_user(session=session, data=accounts.UserCreate.model_validate(values))
+
+
+def log_in(client: TestClient, user: User) -> TestClient:
+    """Log the client in as `user` through the API, so every later request carries the cookie."""
+    response = client.post("/api/auth/login", json={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return client
