@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -36,6 +37,23 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+class EnumList(sa.TypeDecorator[list[Any]]):
+    """A list of vocabulary values, stored as a JSON array of strings and read back as enum members."""
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def __init__(self, enum_type: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum_type = enum_type
+
+    def process_bind_param(self, value: list[Any] | None, dialect: sa.Dialect) -> list[str] | None:
+        return None if value is None else [self.enum_type(v).value for v in value]
+
+    def process_result_value(self, value: list[str] | None, dialect: sa.Dialect) -> list[Any] | None:
+        return None if value is None else [self.enum_type(v) for v in value]
 
 
 def _enum(enum_type: type[Any]) -> sa.Enum:
@@ -75,7 +93,7 @@ def _postcode(text: str) -> str:
 
 
 NonBlank = Annotated[str, AfterValidator(_non_blank)]
-Postcode = Annotated[str, AfterValidator(_postcode)]
+Postcode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_postcode)]
 Languages = Annotated[list[str], AfterValidator(_languages)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,40}$")]
 
@@ -122,9 +140,11 @@ class HouseDetails(SQLModel):
         max_length=80, description="A name that does not identify the place, e.g. 'Juniper House'"
     )
     area: Area = Field(sa_type=_enum(Area))
-    genders: Annotated[list[Gender], AfterValidator(_unique_sorted)] = Field(sa_type=sa.JSON, min_length=1)
+    genders: Annotated[list[Gender], AfterValidator(_unique_sorted)] = Field(sa_type=EnumList(Gender), min_length=1)
     trans_inclusive: bool = False
-    nrm_stages: Annotated[list[NrmStage], AfterValidator(_unique_sorted)] = Field(sa_type=sa.JSON, min_length=1)
+    nrm_stages: Annotated[list[NrmStage], AfterValidator(_unique_sorted)] = Field(
+        sa_type=EnumList(NrmStage), min_length=1
+    )
     max_children: int = Field(default=0, ge=0, le=20, description="Accompanying children accepted")
     max_child_age: int = Field(
         default=0,
@@ -136,10 +156,10 @@ class HouseDetails(SQLModel):
     languages: Languages = Field(default_factory=list, sa_type=sa.JSON, description="ISO 639 codes")
     step_free: bool = False
     specialisms: Annotated[list[ExploitationType], AfterValidator(_unique_sorted)] = Field(
-        default_factory=list, sa_type=sa.JSON
+        default_factory=list, sa_type=EnumList(ExploitationType)
     )
     extra_support: Annotated[list[SupportNeed], AfterValidator(_unique_sorted)] = Field(
-        default_factory=list, sa_type=sa.JSON
+        default_factory=list, sa_type=EnumList(SupportNeed)
     )
     max_stay_days: int | None = Field(default=None, ge=1, le=3650, description="Empty for no fixed limit")
 

@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 import capacity.models  # noqa: F401  (registers the tables)
+from capacity.models import EnumList
 import web.accounts  # noqa: F401
 from web.db import make_engine
 
@@ -19,6 +20,8 @@ def render_item(type_: str, item: Any, autogen_context: AutogenContext) -> str |
     """Write SQLModel's AutoString as a plain sa.String, so migrations need no sqlmodel import."""
     if type_ == "type" and isinstance(item, AutoString):
         return repr(sa.String(length=item.length)).replace("String", "sa.String")
+    if type_ == "type" and isinstance(item, EnumList):
+        return "sa.JSON()"
     return False
 
 

@@ -1,0 +1,147 @@
+"""Every route of the app, walked by every role: who may, who may not, and nobody by accident."""
+
+from dataclasses import dataclass
+
+import pytest
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+from starlette.routing import Mount
+
+from capacity import service as capacity_service
+from capacity.models import User
+from capacity.vocab import OrganisationType, Role
+from tests.factories import make_house, make_organisation, make_user
+from web import accounts
+from web.app import app
+
+OFFICER, PROVIDER, COMMISSIONER, ADMIN = Role.officer, Role.provider, Role.commissioner, Role.admin
+EVERY_ROLE = frozenset(Role)
+
+# Routes anyone may reach without logging in (they hold nothing confidential).
+PUBLIC = {
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("GET", "/"),
+    ("POST", "/api/auth/login"),
+    ("GET", "/openapi.json"),
+    ("GET", "/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/redoc"),
+}
+
+# Who may use each route; every other role gets 403 and an anonymous caller 401.
+ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
+    ("POST", "/api/auth/logout"): EVERY_ROLE,
+    ("GET", "/api/auth/me"): EVERY_ROLE,
+    ("GET", "/api/vocabularies"): EVERY_ROLE,
+    ("GET", "/api/organisations"): frozenset({OFFICER, PROVIDER, ADMIN}),
+    ("POST", "/api/organisations"): frozenset({ADMIN}),
+    ("GET", "/api/organisations/{organisation_id}"): frozenset({OFFICER, PROVIDER, ADMIN}),
+    ("PATCH", "/api/organisations/{organisation_id}"): frozenset({PROVIDER, ADMIN}),
+    ("POST", "/api/organisations/{organisation_id}/houses"): frozenset({PROVIDER, ADMIN}),
+    ("POST", "/api/organisations/{organisation_id}/houses/import"): frozenset({PROVIDER, ADMIN}),
+    ("GET", "/api/houses"): frozenset({OFFICER, PROVIDER, ADMIN}),
+    ("GET", "/api/houses/{house_id}"): frozenset({OFFICER, PROVIDER, ADMIN}),
+    ("PATCH", "/api/houses/{house_id}"): frozenset({PROVIDER, ADMIN}),
+    ("POST", "/api/houses/{house_id}/confirm"): frozenset({PROVIDER, ADMIN}),
+    ("GET", "/api/houses/{house_id}/beds"): frozenset({PROVIDER, ADMIN}),
+    ("POST", "/api/houses/{house_id}/beds"): frozenset({PROVIDER, ADMIN}),
+    ("PATCH", "/api/beds/{bed_id}"): frozenset({PROVIDER, ADMIN}),
+    ("GET", "/api/users"): frozenset({ADMIN}),
+    ("POST", "/api/users"): frozenset({ADMIN}),
+    ("PATCH", "/api/users/{user_id}"): frozenset({ADMIN}),
+    ("GET", "/api/reports/capacity"): frozenset({COMMISSIONER, ADMIN}),
+    ("POST", "/houses/{house_id}/confirm"): frozenset({PROVIDER, ADMIN}),
+}
+
+# Routes that read or change what one provider organisation owns: another provider gets 403.
+OWNED = {
+    ("PATCH", "/api/organisations/{organisation_id}"),
+    ("POST", "/api/organisations/{organisation_id}/houses"),
+    ("POST", "/api/organisations/{organisation_id}/houses/import"),
+    ("GET", "/api/houses/{house_id}"),
+    ("PATCH", "/api/houses/{house_id}"),
+    ("POST", "/api/houses/{house_id}/confirm"),
+    ("GET", "/api/houses/{house_id}/beds"),
+    ("POST", "/api/houses/{house_id}/beds"),
+    ("PATCH", "/api/beds/{bed_id}"),
+    ("POST", "/houses/{house_id}/confirm"),
+}
+
+
+def app_routes() -> set[tuple[str, str]]:
+    """Every (method, path) the application answers, static files included."""
+    found: set[tuple[str, str]] = set()
+    for route in iter_route_contexts(app.routes):
+        if isinstance(route.original_route, Mount):
+            found.add(("GET", route.original_route.path))
+        elif route.path is not None:
+            found |= {(method, route.path) for method in route.methods or () if method != "HEAD"}
+    return found
+
+
+def test_every_route_is_in_the_matrix() -> None:
+    routes = app_routes() - {("GET", "/static")}
+    unlisted = routes - PUBLIC - set(ALLOWED)
+    stale = (PUBLIC | set(ALLOWED)) - routes
+    assert not unlisted, f"add these routes to the role matrix: {sorted(unlisted)}"
+    assert not stale, f"these matrix entries name no route: {sorted(stale)}"
+
+
+@dataclass
+class World:
+    users: dict[Role, User]
+    other_provider: User
+    ids: dict[str, int]
+
+
+@pytest.fixture
+def world(session: Session) -> World:
+    """One of each role; the provider owns a house with a bed; another provider owns nothing here."""
+    provider_org = make_organisation(session)
+    house = make_house(session, provider_org, beds=1)
+    assert house.id is not None and provider_org.id is not None
+    bed = capacity_service.get_beds(session=session, house_ids=[house.id])[house.id][0]
+    users = {role: make_user(session, role, provider_org if role == PROVIDER else None) for role in Role}
+    other = make_user(session, PROVIDER, make_organisation(session, type=OrganisationType.refuge))
+    target = make_user(session, OFFICER)
+    assert bed.id is not None and target.id is not None
+    ids = {"organisation_id": provider_org.id, "house_id": house.id, "bed_id": bed.id, "user_id": target.id}
+    return World(users=users, other_provider=other, ids=ids)
+
+
+def call(client: TestClient, session: Session, method: str, path: str, ids: dict[str, int], user: User | None) -> int:
+    """Make the request as `user` (a fresh session each time, since one route logs out) with an empty body."""
+    headers = {}
+    if user is not None:
+        headers["Authorization"] = f"Bearer {accounts.start_session(session=session, user=user)}"
+    client.cookies.clear()
+    response = client.request(method, path.format(**ids), headers=headers, follow_redirects=False)
+    return response.status_code
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ALLOWED))
+def test_role_matrix(client: TestClient, session: Session, world: World, method: str, path: str) -> None:
+    assert call(client, session, method, path, world.ids, None) == 401
+    for role, user in world.users.items():
+        status = call(client, session, method, path, world.ids, user)
+        if role in ALLOWED[(method, path)]:
+            assert status not in (401, 403) and status < 500, f"{role} should be let through, got {status}"
+        else:
+            assert status == 403, f"{role} should be refused, got {status}"
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(OWNED))
+def test_provider_cannot_touch_another_organisations_things(
+    client: TestClient, session: Session, world: World, method: str, path: str
+) -> None:
+    assert call(client, session, method, path, world.ids, world.other_provider) == 403
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(PUBLIC))
+def test_public_routes_need_no_log_in(
+    client: TestClient, session: Session, world: World, method: str, path: str
+) -> None:
+    assert call(client, session, method, path, world.ids, None) < 500

@@ -1,0 +1,113 @@
+"""The demo shows London's real shape of provision, is fictional, and is the same every run."""
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from freezegun import freeze_time
+from sqlmodel import Session, select
+
+from capacity import service as capacity_service
+from capacity.models import Bed, House, Organisation, User
+from capacity.vocab import Gender, NrmStage, Role
+from tests.factories import make_organisation, make_user
+from web import demo
+from web.db import make_engine
+from web.settings import get_settings
+
+
+@pytest.fixture
+def loaded(session: Session) -> list[demo.DemoLogin]:
+    return demo.build(session)
+
+
+def beds_by_house(session: Session) -> dict[int, list[Bed]]:
+    houses = session.exec(select(House)).all()
+    return capacity_service.get_beds(session=session, house_ids=[h.id for h in houses if h.id is not None])
+
+
+def test_demo_has_the_size_of_london_provision(session: Session, loaded: list[demo.DemoLogin]) -> None:
+    organisations = session.exec(select(Organisation)).all()
+    houses = session.exec(select(House)).all()
+    beds = session.exec(select(Bed)).all()
+    assert 35 <= len(organisations) <= 45
+    assert len(houses) == 120
+    assert 550 <= len(beds) <= 700
+    assert {login.role for login in loaded} == set(Role)
+    assert {u.role for u in session.exec(select(User)).all()} == set(Role)
+
+
+def test_demo_has_the_gaps_practitioners_report(session: Session, loaded: list[demo.DemoLogin]) -> None:
+    houses = session.exec(select(House)).all()
+    beds = beds_by_house(session)
+    serving: Counter[str] = Counter()
+    for house in houses:
+        size = len(beds[house.id or 0])
+        for gender in house.genders:
+            serving[gender] += size
+        for stage in house.nrm_stages:
+            serving[stage] += size
+        if Gender.male in house.genders and NrmStage.pre_nrm in house.nrm_stages:
+            serving["male_pre_nrm"] += size
+    total = sum(len(b) for b in beds.values())
+    assert serving[Gender.female] >= 3 * serving[Gender.male], "female beds far outnumber male ones"
+    assert serving[NrmStage.pre_nrm] < 0.06 * total, "pre-NRM emergency beds are very scarce"
+    assert serving["male_pre_nrm"] <= 6, "almost nothing pre-NRM for men"
+    with_children = [h for h in houses if h.max_children > 0]
+    assert 0.05 * len(houses) <= len(with_children) <= 0.2 * len(houses), "few houses take children"
+    languages = Counter(code for house in houses for code in house.languages)
+    assert {"sq", "vi", "ro", "pcm", "bin", "pl", "zh", "ti", "lt", "en"} <= set(languages)
+    assert languages.most_common(2)[1][0] == "sq", "after English, Albanian is the most spoken by staff"
+
+
+def test_demo_vacancy_data_is_mostly_fresh_with_some_stale(session: Session, loaded: list[demo.DemoLogin]) -> None:
+    houses = session.exec(select(House)).all()
+    stale = [
+        h for h in houses if capacity_service.is_stale(h.vacancies_confirmed_at, stale_after=get_settings().stale_after)
+    ]
+    assert 0.1 * len(houses) <= len(stale) <= 0.5 * len(houses)
+    free = [b for beds in beds_by_house(session).values() for b in beds if b.status == "available"]
+    assert 30 <= len(free) <= 150
+
+
+def test_demo_data_is_fictional(session: Session, loaded: list[demo.DemoLogin]) -> None:
+    for house in session.exec(select(House)).all():
+        assert house.postcode.startswith(demo.FICTIONAL_POSTCODE_DISTRICT + " ")
+        assert house.address.endswith("(fictional)")
+    for organisation in session.exec(select(Organisation)).all():
+        assert organisation.name.endswith("(demo)")
+    for user in session.exec(select(User)).all():
+        assert user.email.endswith("@" + demo.DEMO_DOMAIN)
+
+
+def snapshot(url: str) -> list[tuple[object, ...]]:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        rows: list[tuple[object, ...]] = [tuple(h.model_dump().values()) for h in session.exec(select(House))]
+        rows += [tuple(b.model_dump().values()) for b in session.exec(select(Bed))]
+        rows += [tuple(o.model_dump().values()) for o in session.exec(select(Organisation))]
+    engine.dispose()
+    return rows
+
+
+@freeze_time("2026-03-02 02:00:00")
+def test_two_runs_give_the_same_data(tmp_path: Path) -> None:
+    first, second = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
+    demo.create(database_url=first)
+    demo.create(database_url=second)
+    assert snapshot(first) == snapshot(second)
+    demo.create(database_url=first)
+    assert snapshot(first) == snapshot(second), "running the demo again replaces, never adds"
+
+
+def test_demo_refuses_to_replace_real_data(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'real.db'}"
+    demo.create(database_url=url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        make_user(session, Role.admin, make_organisation(session), email="real.person@example.org")
+    engine.dispose()
+    with pytest.raises(demo.NotADemoDatabaseError, match="1 accounts the demo did not make"):
+        demo.create(database_url=url)
+    assert len(snapshot(url)) > 0
+    demo.create(database_url=url, force=True)
