@@ -192,6 +192,12 @@ def label(value: StrEnum) -> str:
     words = value.value.replace("_", " ")
     if isinstance(value, Area):
         return " ".join(w if w in {"and", "upon", "the", "of"} else w.capitalize() for w in words.split())
+    if isinstance(value, Region):
+        return words.capitalize().replace("london", "London")
+    if value == Gender.non_binary:
+        return "Non-binary"
+    if value == OrganisationType.ngo_safe_house:
+        return "NGO safe house"
     if value == SupportNeed.lgbt_plus:
         return "LGBT+ specialist"
     if value == NrmStage.pre_nrm:

@@ -3,6 +3,7 @@
 import csv
 import io
 from collections.abc import Sequence
+from itertools import zip_longest
 
 from pydantic import ValidationError
 from sqlmodel import Session, SQLModel
@@ -14,6 +15,8 @@ from providers import service as providers_service
 
 LIST_SEPARATOR = ";"
 MAX_ROWS = 2000
+# Far above any real house; a bed count is expanded into labels, so a slip of the keyboard must not be.
+MAX_BEDS = 500
 REQUIRED_COLUMNS = ("display_name", "area", "address", "postcode", "genders", "nrm_stages")
 OPTIONAL_COLUMNS = (
     "trans_inclusive",
@@ -61,9 +64,11 @@ def _bed_labels(cells: dict[str, str], number: int, problems: list[ImportProblem
     labels_cell, count_cell = cells.get("bed_labels", ""), cells.get("beds", "")
     labels = _split(labels_cell)
     if count_cell:
-        if not count_cell.isdigit():
+        if not count_cell.isdecimal() or int(count_cell) > MAX_BEDS:
             problems.append(
-                ImportProblem(row=number, field="beds", message="must be a whole number, 0 or more", value=count_cell)
+                ImportProblem(
+                    row=number, field="beds", message=f"must be a whole number from 0 to {MAX_BEDS}", value=count_cell
+                )
             )
             return []
         count = int(count_cell)
@@ -107,16 +112,8 @@ def _parse_row(cells: dict[str, str], number: int, problems: list[ImportProblem]
     return _Row(number=number, house=house, bed_labels=labels) if len(problems) == found else None
 
 
-def read_rows(text: str, *, existing_names: Sequence[str] = ()) -> tuple[list[_Row], list[ImportProblem]]:
-    """Parse and validate a whole CSV; return the good rows and every problem found."""
+def _header_problems(header: list[str]) -> list[ImportProblem]:
     problems: list[ImportProblem] = []
-    reader = csv.DictReader(io.StringIO(text), restval="", strict=True)
-    header = [name.strip() for name in reader.fieldnames or []]
-    if not header:
-        return [], [
-            ImportProblem(row=1, field="header", message="the file is empty; the first row must name the columns")
-        ]
-    reader.fieldnames = header
     if unknown := [name for name in header if name not in COLUMNS]:
         problems.append(
             ImportProblem(
@@ -127,23 +124,36 @@ def read_rows(text: str, *, existing_names: Sequence[str] = ()) -> tuple[list[_R
         problems.append(ImportProblem(row=1, field="header", message=f"missing columns: {', '.join(missing)}"))
     if len(set(header)) != len(header):
         problems.append(ImportProblem(row=1, field="header", message="a column is named twice"))
-    if problems:
-        return [], problems
+    return problems
 
+
+def read_rows(text: str, *, existing_names: Sequence[str] = ()) -> tuple[list[_Row], list[ImportProblem]]:
+    """Parse and validate a whole CSV; return the good rows and every problem found."""
+    problems: list[ImportProblem] = []
     rows: list[_Row] = []
     seen_names = {name.casefold(): 0 for name in existing_names}
+    # Rows are numbered as a spreadsheet numbers them: one per record (a quoted cell may span lines), blank ones too.
+    reader = csv.reader(io.StringIO(text), strict=True)
+    number = 0
     try:
-        for record in reader:
-            number = reader.line_num
-            if len(rows) + len(problems) >= MAX_ROWS:
+        header = [name.strip() for name in next(reader, [])]
+        number = 1
+        if not header:
+            return [], [
+                ImportProblem(row=1, field="header", message="the file is empty; the first row must name the columns")
+            ]
+        if problems := _header_problems(header):
+            return [], problems
+        for number, record in enumerate(reader, start=2):
+            if number > MAX_ROWS + 1:
                 problems.append(
                     ImportProblem(row=number, field="row", message=f"more than {MAX_ROWS} rows; split the file")
                 )
                 break
-            if None in record:
+            if len(record) > len(header):
                 problems.append(ImportProblem(row=number, field="row", message="more cells than columns"))
                 continue
-            cells = {key: (value or "").strip() for key, value in record.items()}
+            cells = {column: value.strip() for column, value in zip_longest(header, record, fillvalue="")}
             if not any(cells.values()):
                 continue
             row = _parse_row(cells, number, problems)
@@ -151,7 +161,7 @@ def read_rows(text: str, *, existing_names: Sequence[str] = ()) -> tuple[list[_R
                 continue
             name = row.house.display_name.casefold()
             if name in seen_names:
-                where = f"row {seen_names[name]}" if seen_names[name] else "this organisation already"
+                where = f"row {seen_names[name]}" if seen_names[name] else "this organisation already has one"
                 problems.append(
                     ImportProblem(
                         row=number,
@@ -164,7 +174,7 @@ def read_rows(text: str, *, existing_names: Sequence[str] = ()) -> tuple[list[_R
             seen_names[name] = number
             rows.append(row)
     except csv.Error as error:
-        problems.append(ImportProblem(row=reader.line_num, field="row", message=f"not valid CSV: {error}"))
+        problems.append(ImportProblem(row=number + 1, field="row", message=f"not valid CSV: {error}"))
     if not rows and not problems:
         problems.append(ImportProblem(row=2, field="row", message="the file has a header but no houses"))
     return rows, problems
@@ -182,6 +192,9 @@ def decode(data: bytes) -> str:
 
 def import_houses(*, session: Session, organisation: Organisation, text: str, dry_run: bool = False) -> ImportReport:
     """Import houses and beds into an organisation: every row valid, or nothing written."""
+    # Checked before reading, so that a dry run cannot pass a file the real import would refuse.
+    if not capacity_service.is_provider(organisation):
+        raise InvalidError("organisation_id", f"{organisation.name} is not a provider organisation")
     existing = [
         house.display_name
         for house in capacity_service.get_all_houses(session=session, organisation_id=organisation.id)

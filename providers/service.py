@@ -141,6 +141,12 @@ def add_beds(*, session: Session, house: House, labels: Sequence[str]) -> list[B
 def update_bed(*, session: Session, bed: Bed, data: BedUpdate) -> Bed:
     """Relabel a bed or change its status; a status change also confirms it."""
     changes = data.model_dump(exclude_unset=True)
+    # Every check comes before any change, so a refused update leaves the bed as it was.
+    if "status" in changes:
+        if changes["status"] not in MANUAL_STATUSES:
+            raise InvalidError("status", "a bed is held only by an officer's hold, not by hand")
+        if bed.status == BedStatus.held:
+            raise ConflictError("this bed is held for a placement request; accept or decline the hold first")
     if "label" in changes:
         if changes["label"] is None:
             raise InvalidError("label", "must not be empty")
@@ -149,10 +155,6 @@ def update_bed(*, session: Session, bed: Bed, data: BedUpdate) -> Bed:
         bed.label = changes["label"]
     if "status" in changes:
         status = changes["status"]
-        if status not in MANUAL_STATUSES:
-            raise InvalidError("status", "a bed is held only by an officer's hold, not by hand")
-        if bed.status == BedStatus.held:
-            raise ConflictError("this bed is held for a placement request; accept or decline the hold first")
         at = clock.now()
         if status != bed.status:
             bed.status = status

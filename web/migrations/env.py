@@ -9,8 +9,8 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 import capacity.models  # noqa: F401  (registers the tables)
-from capacity.models import EnumList
 import web.accounts  # noqa: F401
+from capacity.models import EnumList
 from web.db import make_engine
 
 target_metadata = SQLModel.metadata
