@@ -92,6 +92,10 @@ def _postcode(text: str) -> str:
     return f"{match[1]} {match[2]}"
 
 
+def _letters_and_digits(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
 NonBlank = Annotated[str, AfterValidator(_non_blank)]
 Postcode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_postcode)]
 Languages = Annotated[list[str], AfterValidator(_languages)]
@@ -185,10 +189,11 @@ class HouseCreate(HouseDetails, HouseAddress):
     @field_validator("display_name")
     @classmethod
     def _name_does_not_reveal_address(cls, display_name: str, info: ValidationInfo) -> str:
-        name = display_name.lower()
-        postcode = str(info.data.get("postcode", "")).lower()
-        first_line = str(info.data.get("address", "")).split(",")[0].strip().lower()
-        if (postcode and postcode in name) or (first_line and first_line in name):
+        name = _letters_and_digits(display_name)
+        postcode = _letters_and_digits(str(info.data.get("postcode", "")))
+        first_line = str(info.data.get("address", "")).split(",")[0]
+        street = _letters_and_digits(" ".join(w for w in first_line.split() if not any(c.isdigit() for c in w)))
+        if (postcode and postcode in name) or (len(street) >= 4 and street in name):
             raise ValueError("must not reveal the address or postcode")
         if _POSTCODE.match(display_name.strip().upper()):
             raise ValueError("must not be a postcode")
@@ -215,6 +220,8 @@ class HouseUpdate(SQLModel):
 
 
 class House(HouseDetails, HouseAddress, table=True):
+    __table_args__ = (UniqueConstraint("organisation_id", "display_name"),)
+
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     vacancies_confirmed_at: datetime = Field(sa_type=UTCDateTime)

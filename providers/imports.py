@@ -137,6 +137,9 @@ def read_rows(text: str, *, existing_names: Sequence[str] = ()) -> tuple[list[_R
     number = 0
     try:
         header = [name.strip() for name in next(reader, [])]
+        # Spreadsheets often save empty columns to the right of the data.
+        while header and not header[-1]:
+            header.pop()
         number = 1
         if not header:
             return [], [
@@ -150,9 +153,10 @@ def read_rows(text: str, *, existing_names: Sequence[str] = ()) -> tuple[list[_R
                     ImportProblem(row=number, field="row", message=f"more than {MAX_ROWS} rows; split the file")
                 )
                 break
-            if len(record) > len(header):
+            if any(cell.strip() for cell in record[len(header) :]):
                 problems.append(ImportProblem(row=number, field="row", message="more cells than columns"))
                 continue
+            record = record[: len(header)]
             cells = {column: value.strip() for column, value in zip_longest(header, record, fillvalue="")}
             if not any(cells.values()):
                 continue

@@ -97,11 +97,12 @@ def create_house(
 ) -> House:
     """Create a house and its beds in one transaction."""
     labels = check_bed_labels(bed_labels)
+    _check_name_is_new(session=session, organisation_id=organisation.id, display_name=data.display_name)
     house = new_house(organisation=organisation, data=data)
     session.add(house)
     session.flush()
     session.add_all(new_beds(house=house, labels=labels))
-    _commit(session, "duplicate bed labels")
+    _commit(session, "this organisation already has a house of that name, or the bed labels repeat")
     session.refresh(house)
     return house
 
@@ -117,10 +118,12 @@ def update_house(*, session: Session, house: House, data: HouseUpdate) -> House:
     except ValidationError as error:
         first = error.errors()[0]
         raise InvalidError(".".join(str(p) for p in first["loc"]) or "house", first["msg"]) from error
+    if valid.display_name.casefold() != house.display_name.casefold():
+        _check_name_is_new(session=session, organisation_id=house.organisation_id, display_name=valid.display_name)
     house.sqlmodel_update(valid.model_dump(include=set(changes)))
     house.updated_at = clock.now()
     session.add(house)
-    session.commit()
+    _commit(session, "this organisation already has a house of that name")
     session.refresh(house)
     return house
 
@@ -177,6 +180,16 @@ def confirm_house(*, session: Session, house: House) -> House:
     session.commit()
     session.refresh(house)
     return house
+
+
+def _check_name_is_new(*, session: Session, organisation_id: int | None, display_name: str) -> None:
+    """Raise ConflictError when the organisation already has a house of this name (in any case)."""
+    names = {
+        h.display_name.casefold()
+        for h in capacity_service.get_all_houses(session=session, organisation_id=organisation_id)
+    }
+    if display_name.casefold() in names:
+        raise ConflictError(f"this organisation already has a house called {display_name!r}")
 
 
 def _commit(session: Session, conflict_message: str) -> None:

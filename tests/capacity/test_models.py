@@ -123,6 +123,8 @@ def test_numbers_out_of_range_are_refused(field: str, value: int) -> None:
         "ZZ99 3ZZ",
         "House at zz99 3zz",
         "zz993zz",
+        "Acacia Avenue House",
+        "House ZZ993ZZ",
     ],
 )
 def test_a_display_name_that_reveals_the_address_is_refused(display_name: str) -> None:

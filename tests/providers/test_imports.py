@@ -134,6 +134,20 @@ def test_columns_may_come_in_any_order_and_cells_are_trimmed(session: Session, p
     assert house.postcode == "ZZ99 1AA"
 
 
+def test_empty_columns_a_spreadsheet_adds_on_the_right_are_ignored(session: Session, provider: Organisation) -> None:
+    text = "".join(line + ",,\r\n" for line in csv_text(row(n="1"), row(n="2")).splitlines())
+    report = import_houses(session=session, organisation=provider, text=text)
+    assert report.problems == [] and report.houses == 2
+
+
+def test_a_cell_beyond_the_last_column_is_refused(session: Session, provider: Organisation) -> None:
+    lines = csv_text(row(n="1"), row(n="2")).splitlines()
+    text = "\r\n".join([lines[0], lines[1], lines[2] + ",surprise"]) + "\r\n"
+    report = import_houses(session=session, organisation=provider, text=text)
+    assert problems_of(report) == [(3, "row")]
+    assert totals(session) == (1, 2)
+
+
 def test_blank_rows_are_skipped(session: Session, provider: Organisation) -> None:
     text = csv_text(row(n="1"), {}, row(n="2"))
     assert import_houses(session=session, organisation=provider, text=text).houses == 2

@@ -150,6 +150,24 @@ def test_every_provider_type_may_have_houses(session: Session, kind: Organisatio
     assert make_house(session, make_organisation(session, type=kind)).id is not None
 
 
+def test_a_house_name_is_used_once_per_organisation(session: Session, provider: Organisation) -> None:
+    make_house(session, provider, display_name="Juniper House")
+    with pytest.raises(ConflictError, match="already has a house called"):
+        make_house(session, provider, display_name="JUNIPER house")
+    assert make_house(session, make_organisation(session), display_name="Juniper House").id is not None
+    assert count(session, House) == 2
+
+
+def test_renaming_to_a_sibling_houses_name_is_refused(session: Session, provider: Organisation) -> None:
+    make_house(session, provider, display_name="Juniper House")
+    rowan = make_house(session, provider, display_name="Rowan Lodge")
+    with pytest.raises(ConflictError):
+        providers_service.update_house(session=session, house=rowan, data=HouseUpdate(display_name="juniper house"))
+    assert reread(session, rowan).display_name == "Rowan Lodge"
+    renamed = providers_service.update_house(session=session, house=rowan, data=HouseUpdate(display_name="ROWAN LODGE"))
+    assert renamed.display_name == "ROWAN LODGE"
+
+
 def test_update_house_changes_only_what_is_given(
     session: Session, provider: Organisation, frozen: FrozenDateTimeFactory
 ) -> None:

@@ -125,6 +125,7 @@ def upgrade() -> None:
             ["organisation.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("organisation_id", "display_name"),
     )
     with op.batch_alter_table("house", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_house_organisation_id"), ["organisation_id"], unique=False)
