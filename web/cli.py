@@ -162,6 +162,8 @@ def houses_import(
     """Import houses and beds from CSV: all rows, or none."""
     with Session(get_engine()) as session:
         found = find_organisation(session, organisation)
+        # Read before the import commits: that expires `found`, and the session is closed when we report.
+        name = found.name
         try:
             report = imports.import_houses(
                 session=session, organisation=found, text=imports.decode(file.read_bytes()), dry_run=dry_run
@@ -177,4 +179,4 @@ def houses_import(
     if report.problems:
         raise fail(f"{len(report.problems)} problems; nothing was imported")
     verb = "would import" if dry_run else "imported"
-    typer.echo(f"{verb} {report.houses} houses with {report.beds} beds into {found.name}")
+    typer.echo(f"{verb} {report.houses} houses with {report.beds} beds into {name}")

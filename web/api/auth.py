@@ -30,7 +30,7 @@ def set_session_cookie(response: Response, token: str, settings: Settings) -> No
     )
 
 
-@router.post("/login", response_model=LoginResult)
+@router.post("/login", response_model=LoginResult, name="api_login")
 def login(form: LoginForm, response: Response, session: SessionDep, settings: SettingsDep) -> LoginResult:
     """Log in with email and password; the session token comes back as a cookie and in the body."""
     user = accounts.authenticate(session=session, email=form.email, password=form.password)
@@ -41,7 +41,7 @@ def login(form: LoginForm, response: Response, session: SessionDep, settings: Se
     return LoginResult(user=UserPublic.model_validate(user), token=token)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, name="api_logout")
 def logout(request: Request, response: Response, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> None:
     """End this log-in session."""
     token = session_token(request, settings)

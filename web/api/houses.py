@@ -83,7 +83,7 @@ def update_house(
     return describe(session, updated, settings, confidential=True)
 
 
-@router.post("/houses/{house_id}/confirm", response_model=HouseConfidential)
+@router.post("/houses/{house_id}/confirm", response_model=HouseConfidential, name="api_confirm_house")
 def confirm_house(
     house: Annotated[House, Depends(managed_house)], session: SessionDep, settings: SettingsDep
 ) -> HousePublic:

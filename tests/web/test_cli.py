@@ -1,0 +1,370 @@
+"""The `safebeds` command against a temporary SQLite file, each call as if a fresh process."""
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+from sqlmodel import Session, func, select
+from typer.testing import CliRunner, Result
+
+from capacity.models import Bed, House, Organisation, User
+from tests.factories import house_csv, house_data
+from web import accounts
+from web.cli import app
+from web.db import get_engine, make_engine
+from web.settings import get_settings
+
+NEW_PASSWORD = "a long enough pass phrase"
+runner = CliRunner()
+
+
+def forget_configuration() -> None:
+    """Drop the cached settings and engine, as a new process would start without them."""
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+    get_engine.cache_clear()
+    get_settings.cache_clear()
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    forget_configuration()
+    try:
+        return runner.invoke(app, list(args), input=input)
+    finally:
+        forget_configuration()
+
+
+def plain(text: str) -> str:
+    """Text without the box a usage error is drawn in, and with its line wrapping undone."""
+    return " ".join(re.sub("[│╭╮╰╯─]", " ", text).split())
+
+
+@pytest.fixture
+def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'safebeds.db'}"
+    monkeypatch.setenv("SAFEBEDS_DATABASE_URL", url)
+    monkeypatch.setenv("SAFEBEDS_NEW_PASSWORD", NEW_PASSWORD)
+    forget_configuration()
+    yield url
+    forget_configuration()
+
+
+@contextmanager
+def database(url: str) -> Iterator[Session]:
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def count(url: str, table: type[Organisation | House | Bed | User]) -> int:
+    with database(url) as session:
+        return session.exec(select(func.count()).select_from(table)).one()
+
+
+@pytest.fixture
+def upgraded(cli_database: str) -> str:
+    result = run("db", "upgrade")
+    assert result.exit_code == 0, result.output
+    return cli_database
+
+
+@pytest.fixture
+def organisation(upgraded: str) -> str:
+    result = run("organisations", "create", "--name", "Kestrel Trust", "--type", "ngo_safe_house")
+    assert result.exit_code == 0, result.output
+    return "Kestrel Trust"
+
+
+# Database and organisations ---------------------------------------------------------------------
+
+
+def test_db_upgrade_creates_the_schema(cli_database: str) -> None:
+    result = run("db", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "database at head\n"
+    engine = make_engine(cli_database)
+    try:
+        tables = set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert {"organisation", "house", "bed", "user_account", "login_session", "alembic_version"} <= tables
+    assert run("db", "upgrade").exit_code == 0
+
+
+def test_organisations_create(upgraded: str) -> None:
+    result = run(
+        "organisations",
+        "create",
+        "--name",
+        "Kestrel Trust",
+        "--type",
+        "ngo_safe_house",
+        "--faith-based",
+        "--offers-email",
+        "offers@kestrel.example.org",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "organisation 1: Kestrel Trust\n"
+    with database(upgraded) as session:
+        (organisation,) = session.exec(select(Organisation)).all()
+    assert (organisation.name, organisation.type, organisation.faith_based) == (
+        "Kestrel Trust",
+        "ngo_safe_house",
+        True,
+    )
+    assert organisation.offers_email == "offers@kestrel.example.org"
+
+
+def test_organisations_create_with_a_bad_type_names_the_option(upgraded: str) -> None:
+    result = run("organisations", "create", "--name", "Castle Keep", "--type", "castle")
+    assert result.exit_code == 2
+    assert "Invalid value for '--type'" in plain(result.stderr)
+    assert "'castle' is not one of 'ngo_safe_house', 'refuge'" in plain(result.stderr)
+    assert count(upgraded, Organisation) == 0
+
+
+def test_organisations_create_refuses_a_duplicate_name(organisation: str, cli_database: str) -> None:
+    result = run("organisations", "create", "--name", organisation, "--type", "refuge")
+    assert result.exit_code == 1
+    assert result.stderr == f"error: an organisation called {organisation!r} already exists\n"
+    assert count(cli_database, Organisation) == 1
+
+
+def test_organisations_create_refuses_a_bad_offers_email(upgraded: str) -> None:
+    result = run("organisations", "create", "--name", "Kestrel", "--type", "refuge", "--offers-email", "nope")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: offers_email: value is not a valid email address")
+    assert count(upgraded, Organisation) == 0
+
+
+# Accounts -----------------------------------------------------------------------------------------
+
+
+def test_users_create_makes_an_account_that_can_log_in(organisation: str, cli_database: str) -> None:
+    result = run(
+        "users", "create", "--role", "provider", "--email", "Staff@Kestrel.example.org", "--organisation", organisation
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "user 1: staff@kestrel.example.org (provider) in Kestrel Trust\n"
+    with database(cli_database) as session:
+        user = accounts.authenticate(session=session, email="staff@kestrel.example.org", password=NEW_PASSWORD)
+        assert user is not None
+        assert (user.role, user.organisation_id) == ("provider", 1)
+        assert user.password_hash.startswith("$argon2")
+
+
+def test_users_create_takes_the_organisation_by_id(organisation: str) -> None:
+    result = run("users", "create", "--role", "provider", "--email", "staff@kestrel.example.org", "--organisation", "1")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("in Kestrel Trust\n")
+
+
+def test_users_create_prompts_for_the_password(
+    organisation: str, cli_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SAFEBEDS_NEW_PASSWORD")
+    result = run(
+        "users",
+        "create",
+        "--role",
+        "provider",
+        "--email",
+        "staff@kestrel.example.org",
+        "--organisation",
+        organisation,
+        input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert NEW_PASSWORD not in result.output
+    with database(cli_database) as session:
+        assert accounts.authenticate(session=session, email="staff@kestrel.example.org", password=NEW_PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("options", "password", "message"),
+    [
+        (
+            ["--email", "new@example.org", "--organisation", "Nowhere Trust"],
+            NEW_PASSWORD,
+            "error: --organisation: no organisation with id or name 'Nowhere Trust'\n",
+        ),
+        (
+            ["--email", "not-an-email", "--organisation", "Kestrel Trust"],
+            NEW_PASSWORD,
+            "error: email: value is not a valid email address: An email address must have an @-sign.\n",
+        ),
+        (
+            ["--email", "new@example.org", "--organisation", "Kestrel Trust"],
+            "too short",
+            "error: password: String should have at least 10 characters\n",
+        ),
+        (
+            ["--email", "new@example.org", "--organisation", "Kestrel Trust"],
+            "new@example.org",
+            "error: must not be the email address\n",
+        ),
+        (
+            ["--email", "existing@example.org", "--organisation", "Kestrel Trust"],
+            NEW_PASSWORD,
+            "error: an account for existing@example.org already exists\n",
+        ),
+    ],
+    ids=["unknown organisation", "bad email", "short password", "password is the email", "duplicate email"],
+)
+def test_users_create_refuses_bad_input(
+    organisation: str,
+    cli_database: str,
+    monkeypatch: pytest.MonkeyPatch,
+    options: list[str],
+    password: str,
+    message: str,
+) -> None:
+    existing = run("users", "create", "--role", "provider", "--email", "existing@example.org", "--organisation", "1")
+    assert existing.exit_code == 0, existing.output
+    monkeypatch.setenv("SAFEBEDS_NEW_PASSWORD", password)
+    result = run("users", "create", "--role", "provider", *options)
+    assert result.exit_code == 1
+    assert result.stderr == message
+    assert result.stdout == ""
+    with database(cli_database) as session:
+        assert session.exec(select(User.email)).all() == ["existing@example.org"]
+
+
+def test_users_create_refuses_provider_staff_outside_a_provider(upgraded: str) -> None:
+    assert run("organisations", "create", "--name", "Met Unit", "--type", "police").exit_code == 0
+    result = run("users", "create", "--role", "provider", "--email", "pc@example.org", "--organisation", "Met Unit")
+    assert result.exit_code == 1
+    assert result.stderr == "error: Met Unit is not a provider, so it has no provider staff\n"
+    assert count(upgraded, User) == 0
+
+
+def test_users_create_refuses_an_unknown_role(organisation: str, cli_database: str) -> None:
+    result = run("users", "create", "--role", "overlord", "--email", "x@example.org", "--organisation", organisation)
+    assert result.exit_code == 2
+    assert "Invalid value for '--role'" in plain(result.stderr)
+    assert count(cli_database, User) == 0
+
+
+# Importing houses ---------------------------------------------------------------------------------
+
+
+def write_csv(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "houses.csv"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def good_csv() -> str:
+    return house_csv(
+        house_data(display_name="Aspen House", bed_labels=["Room 1", "Room 2"]),
+        house_data(display_name="Linden Lodge", bed_labels=["A", "B", "C"]),
+    )
+
+
+def test_houses_import(organisation: str, cli_database: str, tmp_path: Path) -> None:
+    result = run("houses", "import", write_csv(tmp_path, good_csv()), "--organisation", organisation)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "imported 2 houses with 5 beds into Kestrel Trust\n"
+    with database(cli_database) as session:
+        assert sorted(session.exec(select(House.display_name)).all()) == ["Aspen House", "Linden Lodge"]
+    assert count(cli_database, Bed) == 5
+
+
+def test_houses_import_dry_run_writes_nothing(organisation: str, cli_database: str, tmp_path: Path) -> None:
+    result = run("houses", "import", write_csv(tmp_path, good_csv()), "--organisation", organisation, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "would import 2 houses with 5 beds into Kestrel Trust\n"
+    assert count(cli_database, House) == 0
+
+
+def test_houses_import_reports_every_bad_row_and_writes_nothing(
+    organisation: str, cli_database: str, tmp_path: Path
+) -> None:
+    text = house_csv(
+        house_data(display_name="Aspen House", bed_labels=["Room 1"]),
+        house_data(display_name="Elder Place", area="atlantis", bed_labels=["Room 1"]),
+        house_data(display_name="Fern Rooms", postcode="nowhere", bed_labels=["Room 1"]),
+    )
+    result = run("houses", "import", write_csv(tmp_path, text), "--organisation", organisation)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("houses.csv: row 3, area: Input should be 'barking_and_dagenham'")
+    assert lines[0].endswith("('atlantis')")
+    assert lines[1] == "houses.csv: row 4, postcode: Value error, not a UK postcode (for example 'E1 6AN') ('nowhere')"
+    assert lines[2] == "error: 2 problems; nothing was imported"
+    assert count(cli_database, House) == 0
+
+
+def test_houses_import_refuses_a_file_that_is_not_utf8(organisation: str, cli_database: str, tmp_path: Path) -> None:
+    path = tmp_path / "houses.csv"
+    path.write_bytes("display_name\nCaf\xe9".encode("latin-1"))
+    result = run("houses", "import", str(path), "--organisation", organisation)
+    assert result.exit_code == 1
+    assert result.stderr == "error: the file is not UTF-8 text (byte 16); save it as 'CSV UTF-8'\n"
+    assert count(cli_database, House) == 0
+
+
+def test_houses_import_needs_a_known_organisation(upgraded: str, tmp_path: Path) -> None:
+    result = run("houses", "import", write_csv(tmp_path, good_csv()), "--organisation", "Nowhere Trust")
+    assert result.exit_code == 1
+    assert result.stderr == "error: --organisation: no organisation with id or name 'Nowhere Trust'\n"
+
+
+def test_houses_import_only_into_a_provider(upgraded: str, tmp_path: Path) -> None:
+    assert run("organisations", "create", "--name", "Met Unit", "--type", "police").exit_code == 0
+    result = run("houses", "import", write_csv(tmp_path, good_csv()), "--organisation", "Met Unit")
+    assert result.exit_code == 1
+    assert result.stderr == "error: Met Unit is not a provider organisation\n"
+    assert count(upgraded, House) == 0
+
+
+# The demo -----------------------------------------------------------------------------------------
+
+DEMO_LOGIN = re.compile(r"^ +(officer|provider|commissioner|admin) +(\S+@\S+) +(\S+)$")
+
+
+def demo_logins(output: str) -> dict[str, tuple[str, str]]:
+    """The log-ins the demo printed, by role."""
+    found = (DEMO_LOGIN.match(line) for line in output.splitlines())
+    return {match[1]: (match[2], match[3]) for match in found if match}
+
+
+def test_demo_loads_fictional_london_and_prints_a_log_in_per_role(cli_database: str) -> None:
+    result = run("demo", "--no-serve")
+    assert result.exit_code == 0, result.output
+    logins = demo_logins(result.stdout)
+    assert list(logins) == ["officer", "provider", "commissioner", "admin"]
+    assert re.search(r", 120 houses, \d+ beds\. All of it is fictional\.", result.stdout)
+    assert count(cli_database, House) == 120
+    with database(cli_database) as session:
+        for role, (email, password) in logins.items():
+            user = accounts.authenticate(session=session, email=email, password=password)
+            assert user is not None, role
+            assert user.role == role
+
+
+def test_demo_refuses_a_database_with_other_accounts_unless_forced(organisation: str, cli_database: str) -> None:
+    made = run("users", "create", "--role", "provider", "--email", "real@kestrel.example.org", "--organisation", "1")
+    assert made.exit_code == 0, made.output
+
+    refused = run("demo", "--no-serve")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(f"error: {cli_database} holds 1 accounts the demo did not make; use --force")
+    with database(cli_database) as session:
+        assert session.exec(select(User.email)).all() == ["real@kestrel.example.org"]
+    assert count(cli_database, House) == 0
+
+    forced = run("demo", "--no-serve", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert len(demo_logins(forced.stdout)) == 4
+    with database(cli_database) as session:
+        assert accounts.get_user_by_email(session=session, email="real@kestrel.example.org") is None
+    assert count(cli_database, House) == 120
