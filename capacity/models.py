@@ -257,6 +257,7 @@ class CapacityRow(SQLModel):
     """One line of a capacity report; counts under 5 read "<5"."""
 
     group: str
+    label: str
     beds: int | str
     available: int | str
 

@@ -3,6 +3,7 @@
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
@@ -19,7 +20,7 @@ from capacity.models import (
     OrganisationPublic,
 )
 from capacity.reporting import suppress
-from capacity.vocab import PROVIDER_TYPES, BedStatus, Gender, NrmStage, Region, region_of
+from capacity.vocab import PROVIDER_TYPES, BedStatus, Gender, NrmStage, Region, label, region_of
 
 
 def is_stale(confirmed_at: datetime, *, stale_after: timedelta, at: datetime | None = None) -> bool:
@@ -135,16 +136,21 @@ def capacity_summary(*, session: Session, stale_after: timedelta) -> CapacitySum
             free[dimension][key] += counts.available
         stale_houses += is_stale(house.vacancies_confirmed_at, stale_after=stale_after, at=at)
 
-    def rows(dimension: str, keys: Iterable[str]) -> list[CapacityRow]:
+    def rows(dimension: str, groups: Iterable[StrEnum]) -> list[CapacityRow]:
         return [
-            CapacityRow(group=k, beds=suppress(total[dimension][k]), available=suppress(free[dimension][k]))
-            for k in keys
+            CapacityRow(
+                group=g.value,
+                label=label(g),
+                beds=suppress(total[dimension][g]),
+                available=suppress(free[dimension][g]),
+            )
+            for g in groups
         ]
 
     return CapacitySummary(
         houses=suppress(len(houses)),
         stale_houses=suppress(stale_houses),
-        by_gender_served=rows("gender", [g.value for g in Gender]),
-        by_nrm_stage=rows("stage", [s.value for s in NrmStage]),
-        by_region=rows("region", [r.value for r in Region]),
+        by_gender_served=rows("gender", Gender),
+        by_nrm_stage=rows("stage", NrmStage),
+        by_region=rows("region", Region),
     )

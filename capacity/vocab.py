@@ -185,28 +185,35 @@ def region_of(area: Area) -> Region:
     return AREA_REGION.get(area, Region.outside_london)
 
 
+_LABELS: dict[StrEnum, str] = {
+    Area.city_of_london: "City of London",
+    Area.yorkshire_and_the_humber: "Yorkshire and the Humber",
+    Area.east_of_england: "East of England",
+    Gender.non_binary: "Non-binary",
+    OrganisationType.ngo_safe_house: "NGO safe house",
+    SupportNeed.lgbt_plus: "LGBT+ specialist",
+    NrmStage.pre_nrm: "Pre-NRM",
+    NrmStage.move_on: "Move-on",
+}
+
+DESCRIPTIONS: dict[StrEnum, str] = {
+    NrmStage.pre_nrm: "Found, no Reasonable Grounds decision yet (or no consent to an NRM referral)",
+    NrmStage.recovery: "Recovery period, after a positive Reasonable Grounds decision",
+    NrmStage.move_on: "After a Conclusive Grounds decision",
+}
+_SMALL_WORDS = frozenset({"and", "upon", "the", "of"})
+
+
 def label(value: StrEnum) -> str:
     """Return the words a person reads for a vocabulary value."""
-    if value in _AREA_NAME_OVERRIDES:
-        return _AREA_NAME_OVERRIDES[Area(value)]
-    words = value.value.replace("_", " ")
-    if isinstance(value, Area):
-        return " ".join(w if w in {"and", "upon", "the", "of"} else w.capitalize() for w in words.split())
-    if isinstance(value, Region):
-        return words.capitalize().replace("london", "London")
-    if value == Gender.non_binary:
-        return "Non-binary"
-    if value == OrganisationType.ngo_safe_house:
-        return "NGO safe house"
-    if value == SupportNeed.lgbt_plus:
-        return "LGBT+ specialist"
-    if value == NrmStage.pre_nrm:
-        return "Pre-NRM (before a Reasonable Grounds decision)"
-    if value == NrmStage.move_on:
-        return "Move-on (after a Conclusive Grounds decision)"
-    if value == NrmStage.recovery:
-        return "Recovery period (after a positive Reasonable Grounds decision)"
-    return words.capitalize()
+    # Keyed by type as well: members of different vocabularies may share a string value.
+    for known, text in _LABELS.items():
+        if type(known) is type(value) and known == value:
+            return text
+    words = value.value.split("_")
+    if isinstance(value, Area | Region):
+        return " ".join(w if w in _SMALL_WORDS and i else w.capitalize() for i, w in enumerate(words))
+    return " ".join(words).capitalize()
 
 
 # Languages are ISO 639 codes: the two-letter 639-1 code where one exists, else the 639-3 code.

@@ -18,6 +18,7 @@ from web.deps import SessionDep, SettingsDep, managed_house, optional_user, sess
 
 templates = Jinja2Blocks(directory=Path(__file__).parent / "templates")
 templates.env.globals["label"] = vocab.label
+templates.env.filters["label"] = vocab.label
 templates.env.globals["language_name"] = vocab.language_name
 
 router = APIRouter(include_in_schema=False)

@@ -25,6 +25,7 @@ PUBLIC = {
     ("POST", "/logout"),
     ("GET", "/"),
     ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/logout"),
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
@@ -33,7 +34,6 @@ PUBLIC = {
 
 # Who may use each route; every other role gets 403 and an anonymous caller 401.
 ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
-    ("POST", "/api/auth/logout"): EVERY_ROLE,
     ("GET", "/api/auth/me"): EVERY_ROLE,
     ("GET", "/api/vocabularies"): EVERY_ROLE,
     ("GET", "/api/organisations"): frozenset({OFFICER, PROVIDER, ADMIN}),

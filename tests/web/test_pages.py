@@ -208,7 +208,7 @@ def test_officer_home_lists_houses_without_addresses(
     row = rows[row_id(own_house)]
     assert text_of(one(row, "th")) == own_house.display_name
     assert row.find("small") is None
-    assert [text_of(cell) for cell in row.find_all("td")][:3] == ["Camden", "female; recovery", "3 of 3"]
+    assert [text_of(cell) for cell in row.find_all("td")][:3] == ["Camden", "Female; Recovery", "3 of 3"]
     assert all(confirm_button(row) is None for row in rows.values())
     assert page.find("table", class_="houses") is not None
     assert page.find(id="capacity-heading") is None
@@ -247,7 +247,7 @@ def test_commissioner_home_shows_capacity_tables(
         text_of(one(row, "th")): [text_of(cell) for cell in row.find_all("td")]
         for row in tables["By gender served"].select("tbody tr")
     }
-    assert by_gender == {"Female": ["<5", "<5"], "Male": ["6", "6"], "Non binary": ["0", "0"]}
+    assert by_gender == {"Female": ["<5", "<5"], "Male": ["6", "6"], "Non-binary": ["0", "0"]}
     assert "<5 houses" in text_of(one(page, "section", **{"aria-labelledby": "capacity-heading"}))
 
 

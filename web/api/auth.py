@@ -42,8 +42,8 @@ def login(form: LoginForm, response: Response, session: SessionDep, settings: Se
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, name="api_logout")
-def logout(request: Request, response: Response, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> None:
-    """End this log-in session."""
+def logout(request: Request, response: Response, session: SessionDep, settings: SettingsDep) -> None:
+    """End this log-in session, if it is still live, and clear the cookie either way."""
     token = session_token(request, settings)
     if token:
         accounts.end_session(session=session, token=token)

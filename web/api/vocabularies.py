@@ -17,6 +17,7 @@ router = APIRouter(prefix="/vocabularies", tags=["vocabularies"])
 class Term(SQLModel):
     code: str
     label: str
+    description: str | None = None
 
 
 class AreaTerm(Term):
@@ -36,7 +37,7 @@ class Vocabularies(SQLModel):
 
 
 def _terms(values: type[StrEnum]) -> list[Term]:
-    return [Term(code=v.value, label=vocab.label(v)) for v in values]
+    return [Term(code=v.value, label=vocab.label(v), description=vocab.DESCRIPTIONS.get(v)) for v in values]
 
 
 @router.get("", response_model=Vocabularies)
