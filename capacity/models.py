@@ -102,6 +102,12 @@ Languages = Annotated[list[str], AfterValidator(_languages)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,40}$")]
 
 
+class StrictInput(SQLModel):
+    """An input shape: a field it does not know is an error, so a misspelt field is never silently lost."""
+
+    model_config = {"extra": "forbid"}
+
+
 # Organisations ---------------------------------------------------------------------------------
 
 
@@ -113,11 +119,11 @@ class OrganisationBase(SQLModel):
     offers_phone: Phone | None = Field(default=None, max_length=40)
 
 
-class OrganisationCreate(OrganisationBase):
+class OrganisationCreate(StrictInput, OrganisationBase):
     pass
 
 
-class OrganisationUpdate(SQLModel):
+class OrganisationUpdate(StrictInput):
     name: NonBlank | None = Field(default=None, max_length=120)
     faith_based: bool | None = None
     offers_email: EmailStr | None = Field(default=None, max_length=254)
@@ -185,7 +191,7 @@ class HouseAddress(SQLModel):
     postcode: Postcode = Field(max_length=8)
 
 
-class HouseCreate(HouseDetails, HouseAddress):
+class HouseCreate(StrictInput, HouseDetails, HouseAddress):
     @field_validator("display_name")
     @classmethod
     def _name_does_not_reveal_address(cls, display_name: str, info: ValidationInfo) -> str:
@@ -200,7 +206,7 @@ class HouseCreate(HouseDetails, HouseAddress):
         return display_name
 
 
-class HouseUpdate(SQLModel):
+class HouseUpdate(StrictInput):
     """A partial change to a house; the merged result is validated as a whole."""
 
     display_name: str | None = None
@@ -276,11 +282,11 @@ class CapacitySummary(SQLModel):
 BedLabel = Annotated[str, AfterValidator(_non_blank)]
 
 
-class BedCreate(SQLModel):
+class BedCreate(StrictInput):
     label: BedLabel = Field(max_length=40, description="Unique within the house, e.g. 'Room 3'")
 
 
-class BedUpdate(SQLModel):
+class BedUpdate(StrictInput):
     label: BedLabel | None = Field(default=None, max_length=40)
     status: BedStatus | None = None
 

@@ -11,7 +11,7 @@ from sqlmodel import Field, Session, SQLModel, col, select, update
 from capacity import clock
 from capacity import service as capacity_service
 from capacity.errors import ConflictError, InvalidError
-from capacity.models import User, UTCDateTime
+from capacity.models import StrictInput, User, UTCDateTime
 from capacity.vocab import Role
 
 password_hash = PasswordHash.recommended()
@@ -34,14 +34,14 @@ class LoginSession(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class UserCreate(SQLModel):
+class UserCreate(StrictInput):
     email: EmailStr = Field(max_length=254)
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
     role: Role
     organisation_id: int
 
 
-class LoginForm(SQLModel):
+class LoginForm(StrictInput):
     email: str = Field(max_length=254)
     password: str = Field(max_length=MAX_PASSWORD_LENGTH)
 

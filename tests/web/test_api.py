@@ -135,6 +135,22 @@ def test_bad_house_is_422_naming_the_field(
     assert house_count(session, provider) == 0
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/organisations/{provider}/houses", {"stage": "pre_nrm"}),
+        ("/api/organisations", {"faith": True}),
+        ("/api/users", {"organisation": "Lantern Trust"}),
+    ],
+)
+def test_a_misspelt_field_is_422_not_ignored(
+    admin_client: TestClient, provider: Organisation, path: str, body: dict[str, Any]
+) -> None:
+    response = admin_client.post(path.format(provider=provider.id), json=body)
+    assert response.status_code == 422
+    assert list(body)[0] in problem_fields(response)
+
+
 def test_display_name_must_not_reveal_the_address(admin_client: TestClient, provider: Organisation) -> None:
     data = house_data(address="12 Larch Road, Hackney", display_name="12 Larch Road")
     response = admin_client.post(f"/api/organisations/{provider.id}/houses", json=data)
@@ -193,6 +209,7 @@ def test_patch_house_changes_only_what_is_sent(
         ({"display_name": "Near 5 Secret Row"}, "display_name", "must not reveal the address or postcode"),
         ({"area": "atlantis"}, "area", "Input should be"),
         ({"genders": ["martian"]}, "genders", "Input should be"),
+        ({"gendres": ["male"]}, "gendres", "Extra inputs are not permitted"),
     ],
 )
 def test_patch_house_validates_the_merged_house(

@@ -3,9 +3,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, status
-from sqlmodel import SQLModel, col, select
+from sqlmodel import col, select
 
-from capacity.models import User, UserPublic
+from capacity.models import StrictInput, User, UserPublic
 from capacity.vocab import Role
 from web import accounts
 from web.accounts import UserCreate
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/users", tags=["users"])
 AdminUser = Annotated[User, Depends(require(Permission.manage_users))]
 
 
-class UserUpdate(SQLModel):
+class UserUpdate(StrictInput):
     role: Role | None = None
     is_active: bool | None = None
 
