@@ -2,11 +2,15 @@
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from alembic.util import CommandError
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
+from typer.core import TyperGroup
 
 from capacity import service as capacity_service
 from capacity.errors import DomainError
@@ -18,7 +22,33 @@ from web import accounts, demo, migrate
 from web.db import get_engine
 from web.settings import get_settings
 
-app = typer.Typer(help="SafeBeds: safe-house and support beds for people found in trafficking.", no_args_is_help=True)
+
+class _ClearErrors(TyperGroup):
+    """Turns configuration and database failures into one line for a person, never a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer keeps its own click, whose Context is private
+        try:
+            return super().invoke(ctx)
+        except ValidationError as error:
+            raise fail(f"configuration: {explain(error)}") from error
+        except ArgumentError as error:
+            raise fail(f"SAFEBEDS_DATABASE_URL is not a database URL: {error}") from error
+        except OperationalError as error:
+            reason = " ".join(str(error.orig).split())
+            raise fail(
+                f"the database could not be used ({reason}); is it reachable, and has `safebeds db upgrade` run?"
+            ) from error
+        except (SQLAlchemyError, CommandError) as error:
+            raise fail(str(error).splitlines()[0]) from error
+
+
+app = typer.Typer(
+    cls=_ClearErrors,
+    help="SafeBeds: safe-house and support beds for people found in trafficking.",
+    no_args_is_help=True,
+    # Locals in a traceback could include a password being set.
+    pretty_exceptions_show_locals=False,
+)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 organisations_app = typer.Typer(help="Organisations.", no_args_is_help=True)
@@ -79,7 +109,8 @@ def demo_command(
         raise fail(str(error)) from error
     with Session(get_engine()) as session:
         totals = demo.describe(session=session)
-    typer.echo(f"Demo data loaded into {settings.database_url}: {totals}. All of it is fictional.")
+    where = make_url(settings.database_url).render_as_string(hide_password=True)
+    typer.echo(f"Demo data loaded into {where}: {totals}. All of it is fictional.")
     typer.echo("Log in as (each password works only on this demo):")
     for login in logins:
         typer.echo(f"  {login.role:<13} {login.email:<34} {login.password}")

@@ -11,13 +11,14 @@ from web.settings import get_settings
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout so writers queue."""
+    """Create an engine; SQLite gets foreign keys, WAL and transactions that queue for the write lock."""
+    # Errors never carry the statement's values: they may be safe-house addresses.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -42,4 +43,6 @@ def get_session() -> Iterator[Session]:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A deferred BEGIN that reads and then writes fails at once ("database is locked") when another
+    # writer committed in between; IMMEDIATE takes the write lock first, so writers wait their turn.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -33,6 +33,7 @@ from web.db import make_engine
 
 SEED = 2017
 DEMO_DOMAIN = "demo.example.org"
+DEMO_SUFFIX = " (demo)"
 FICTIONAL_POSTCODE_DISTRICT = "ZZ99"  # the NHS pseudo-postcode district: never a real place
 
 PROVIDER_MIX = (
@@ -194,7 +195,7 @@ def build(session: Session, *, seed: int = SEED) -> list[DemoLogin]:
         for _ in range(count):
             word = words.pop()
             data = OrganisationCreate(
-                name=f"{word} {ORGANISATION_SUFFIX[type_]} (demo)",
+                name=f"{word} {ORGANISATION_SUFFIX[type_]}{DEMO_SUFFIX}",
                 type=type_,
                 faith_based=type_ in (OrganisationType.ngo_safe_house, OrganisationType.emergency_accommodation)
                 and rng.random() < 0.25,
@@ -265,20 +266,33 @@ def build(session: Session, *, seed: int = SEED) -> list[DemoLogin]:
     return logins
 
 
-def create(*, database_url: str, force: bool = False, seed: int = SEED) -> list[DemoLogin]:
-    """Replace the database with a fresh demo; refuse to wipe data the demo did not make unless forced."""
+def _refuse_real_data(database_url: str) -> None:
+    """Raise NotADemoDatabaseError when the database holds organisations or accounts the demo did not make."""
     engine = make_engine(database_url)
     try:
-        if not force and inspect(engine).has_table("user_account"):
-            with Session(engine) as session:
-                foreign = session.exec(select(func.count()).where(~col(User.email).endswith(f"@{DEMO_DOMAIN}"))).one()
-            if foreign:
-                raise NotADemoDatabaseError(
-                    f"{make_url(database_url).render_as_string(hide_password=True)} holds {foreign} accounts the demo "
-                    "did not make; use --force to replace it, or point SAFEBEDS_DATABASE_URL elsewhere"
-                )
+        tables = set(inspect(engine).get_table_names())
+        foreign = {}
+        with Session(engine) as session:
+            if "organisation" in tables:
+                query = select(func.count()).where(~col(Organisation.name).endswith(DEMO_SUFFIX))
+                foreign["organisations"] = session.exec(query).one()
+            if "user_account" in tables:
+                query = select(func.count()).where(~col(User.email).endswith(f"@{DEMO_DOMAIN}"))
+                foreign["accounts"] = session.exec(query).one()
     finally:
         engine.dispose()
+    if found := ", ".join(f"{count} {kind}" for kind, count in foreign.items() if count):
+        where = make_url(database_url).render_as_string(hide_password=True)
+        raise NotADemoDatabaseError(
+            f"{where} holds {found} the demo did not make; use --force to replace it, "
+            "or point SAFEBEDS_DATABASE_URL elsewhere"
+        )
+
+
+def create(*, database_url: str, force: bool = False, seed: int = SEED) -> list[DemoLogin]:
+    """Replace the database with a fresh demo; refuse to wipe data the demo did not make unless forced."""
+    if not force:
+        _refuse_real_data(database_url)
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database:
         for suffix in ("", "-wal", "-shm"):

@@ -357,7 +357,7 @@ def test_demo_refuses_a_database_with_other_accounts_unless_forced(organisation:
 
     refused = run("demo", "--no-serve")
     assert refused.exit_code == 1
-    assert refused.stderr.startswith(f"error: {cli_database} holds 1 accounts the demo did not make; use --force")
+    assert refused.stderr.startswith(f"error: {cli_database} holds 1 organisations, 1 accounts the demo did not make; use --force")
     with database(cli_database) as session:
         assert session.exec(select(User.email)).all() == ["real@kestrel.example.org"]
     assert count(cli_database, House) == 0
@@ -368,3 +368,41 @@ def test_demo_refuses_a_database_with_other_accounts_unless_forced(organisation:
     with database(cli_database) as session:
         assert accounts.get_user_by_email(session=session, email="real@kestrel.example.org") is None
     assert count(cli_database, House) == 120
+
+
+# Failures a person can act on, never a traceback -------------------------------------------------
+
+
+def test_a_database_not_yet_set_up_says_to_upgrade(cli_database: str) -> None:
+    result = run("organisations", "create", "--name", "Kestrel Trust", "--type", "ngo_safe_house")
+    assert result.exit_code == 1
+    assert "no such table" in result.output and "safebeds db upgrade" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_an_unknown_revision_is_named(cli_database: str) -> None:
+    result = run("db", "upgrade", "bogus")
+    assert result.exit_code == 1
+    assert "error: Can't locate revision identified by 'bogus'" in result.output
+
+
+def test_a_bad_setting_is_named(cli_database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAFEBEDS_STALE_AFTER_HOURS", "abc")
+    result = run("db", "upgrade")
+    assert result.exit_code == 1
+    assert "error: configuration: stale_after_hours:" in result.output
+
+
+def test_a_bad_database_url_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAFEBEDS_DATABASE_URL", "nonsense")
+    result = run("db", "upgrade")
+    assert result.exit_code == 1
+    assert "SAFEBEDS_DATABASE_URL is not a database URL" in result.output
+
+
+def test_an_unreachable_database_hides_its_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAFEBEDS_DATABASE_URL", "postgresql+psycopg://safebeds:S3cretPw@127.0.0.1:1/safebeds")
+    result = run("organisations", "create", "--name", "Kestrel Trust", "--type", "ngo_safe_house")
+    assert result.exit_code == 1
+    assert "the database could not be used" in result.output
+    assert "S3cretPw" not in result.output

@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 from capacity import service as capacity_service
 from capacity.models import Bed, House, Organisation, User
 from capacity.vocab import Gender, NrmStage, Role
-from tests.factories import make_organisation, make_user
-from web import demo
+from tests.factories import make_house, make_organisation, make_user
+from web import demo, migrate
 from web.db import make_engine
 from web.settings import get_settings
 
@@ -100,14 +100,28 @@ def test_two_runs_give_the_same_data(tmp_path: Path) -> None:
     assert snapshot(first) == snapshot(second), "running the demo again replaces, never adds"
 
 
-def test_demo_refuses_to_replace_real_data(tmp_path: Path) -> None:
+def test_demo_refuses_to_replace_real_accounts(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'real.db'}"
     demo.create(database_url=url)
     engine = make_engine(url)
     with Session(engine) as session:
-        make_user(session, Role.admin, make_organisation(session), email="real.person@example.org")
+        make_user(
+            session, Role.admin, make_organisation(session, name="Real Trust (demo)"), email="real.person@example.org"
+        )
     engine.dispose()
-    with pytest.raises(demo.NotADemoDatabaseError, match="1 accounts the demo did not make"):
+    with pytest.raises(demo.NotADemoDatabaseError, match="holds 1 accounts the demo did not make"):
         demo.create(database_url=url)
     assert len(snapshot(url)) > 0
     demo.create(database_url=url, force=True)
+
+
+def test_demo_refuses_to_replace_real_organisations_before_any_account_exists(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'real.db'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        make_house(session, make_organisation(session, name="Real Refuge"))
+    engine.dispose()
+    with pytest.raises(demo.NotADemoDatabaseError, match="holds 1 organisations the demo did not make"):
+        demo.create(database_url=url)
+    assert any("Real Refuge" in str(row) for row in snapshot(url))
