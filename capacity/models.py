@@ -82,7 +82,7 @@ def _non_blank(text: str) -> str:
     return stripped
 
 
-_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) *([0-9][A-Z]{2})$")
 
 
 def _postcode(text: str) -> str:
@@ -96,8 +96,32 @@ def _letters_and_digits(text: str) -> str:
     return "".join(c for c in text.casefold() if c.isalnum())
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text.casefold())
+
+
+_STREET_TYPES = frozenset(
+    "road rd street st lane ln avenue ave close way mews terrace drive dr gardens grove crescent square row "
+    "walk place hill park parade court yard".split()
+)
+# Words so common in addresses and house names alike that sharing one gives nothing away.
+_COMMON_WORDS = _STREET_TYPES | frozenset(
+    "flat apartment apt unit floor block room rooms house lodge the and of at on upon london".split()
+)
+
+
+def _identifying_words(address: str) -> set[str]:
+    """The words of an address that could identify it: its first part, and every part naming a street."""
+    found: set[str] = set()
+    for position, part in enumerate(address.split(",")):
+        words = _words(part)
+        if position == 0 or any(w in _STREET_TYPES or any(c.isdigit() for c in w) for w in words):
+            found |= {w for w in words if w not in _COMMON_WORDS and not any(c.isdigit() for c in w) and len(w) > 2}
+    return found
+
+
 NonBlank = Annotated[str, AfterValidator(_non_blank)]
-Postcode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_postcode)]
+Postcode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=16), AfterValidator(_postcode)]
 Languages = Annotated[list[str], AfterValidator(_languages)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,40}$")]
 
@@ -188,21 +212,24 @@ class HouseAddress(SQLModel):
     """Where a house is: confidential to its own organisation and admins."""
 
     address: NonBlank = Field(max_length=200)
-    postcode: Postcode = Field(max_length=8)
+    postcode: Postcode = Field(sa_type=sa.String(8), description="A UK postcode; stored as e.g. 'E1 6AN'")
 
 
 class HouseCreate(StrictInput, HouseDetails, HouseAddress):
     @field_validator("display_name")
     @classmethod
     def _name_does_not_reveal_address(cls, display_name: str, info: ValidationInfo) -> str:
-        name = _letters_and_digits(display_name)
-        postcode = _letters_and_digits(str(info.data.get("postcode", "")))
-        first_line = str(info.data.get("address", "")).split(",")[0]
-        street = _letters_and_digits(" ".join(w for w in first_line.split() if not any(c.isdigit() for c in w)))
-        if (postcode and postcode in name) or (len(street) >= 4 and street in name):
-            raise ValueError("must not reveal the address or postcode")
         if _POSTCODE.match(display_name.strip().upper()):
             raise ValueError("must not be a postcode")
+        name_words = set(_words(display_name))
+        postcode = str(info.data.get("postcode", ""))
+        if postcode and (
+            _letters_and_digits(postcode) in _letters_and_digits(display_name)
+            or postcode.split()[0].casefold() in name_words
+        ):
+            raise ValueError("must not reveal the address or postcode (it contains the postcode or its district)")
+        if name_words & _identifying_words(str(info.data.get("address", ""))):
+            raise ValueError("must not reveal the address or postcode (it shares a word with the street or building)")
         return display_name
 
 
@@ -279,15 +306,12 @@ class CapacitySummary(SQLModel):
 # Beds --------------------------------------------------------------------------------------------
 
 
-BedLabel = Annotated[str, AfterValidator(_non_blank)]
-
-
 class BedCreate(StrictInput):
-    label: BedLabel = Field(max_length=40, description="Unique within the house, e.g. 'Room 3'")
+    label: NonBlank = Field(max_length=40, description="Unique within the house, e.g. 'Room 3'")
 
 
 class BedUpdate(StrictInput):
-    label: BedLabel | None = Field(default=None, max_length=40)
+    label: NonBlank | None = Field(default=None, max_length=40)
     status: BedStatus | None = None
 
 

@@ -128,12 +128,6 @@ class Area(StrEnum):
     northern_ireland = "northern_ireland"
 
 
-_AREA_NAME_OVERRIDES = {
-    Area.city_of_london: "City of London",
-    Area.yorkshire_and_the_humber: "Yorkshire and the Humber",
-    Area.east_of_england: "East of England",
-}
-
 _LONDON_REGIONS: dict[Region, tuple[Area, ...]] = {
     Region.central_london: (
         Area.camden,
@@ -282,6 +276,8 @@ def normalise_language(code: str) -> str:
         found = pycountry.languages.get(alpha_3=cleaned) or pycountry.languages.get(bibliographic=cleaned)
     if found is None:
         raise UnknownLanguageError(f"unknown language code {code!r} (expected ISO 639, e.g. 'sq', 'pcm')")
+    if getattr(found, "scope", None) == "S":
+        raise UnknownLanguageError(f"{code!r} is not a language (undetermined, multiple or none); name one")
     return str(getattr(found, "alpha_2", None) or found.alpha_3)
 
 

@@ -38,7 +38,7 @@ def house_data(**overrides: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
         "display_name": f"Test House {number}",
         "area": "camden",
-        "address": f"{number} Test Street",
+        "address": f"{number} Example Street",
         "postcode": "ZZ99 3ZZ",
         "genders": ["female"],
         "trans_inclusive": True,

@@ -24,7 +24,7 @@ def row(**cells: str) -> dict[str, str]:
     return {
         "display_name": f"Fictional House {number}",
         "area": "camden",
-        "address": f"{number} Fictional Road",
+        "address": f"{number} Imaginary Road",
         "postcode": "ZZ99 1AA",
         "genders": "female",
         "nrm_stages": "recovery",
@@ -85,7 +85,7 @@ def test_a_good_file_imports_every_house_and_bed(session: Session, provider: Org
     assert second.genders == [Gender.female, Gender.male]
     assert second.nrm_stages == [NrmStage.move_on, NrmStage.pre_nrm]
     assert second.languages == ["sq", "ti"]
-    assert second.address == "2 Fictional Road"
+    assert second.address == "2 Imaginary Road"
     assert second.postcode == "ZZ99 1AA"
     beds = capacity_service.get_beds(session=session, house_ids=[h.id or 0 for h in houses.values()])
     assert [b.label for b in beds[houses["Fictional House 1"].id or 0]] == ["Attic", "Room A", "Room B"]
@@ -199,7 +199,7 @@ BAD_FILES: dict[str, tuple[str, list[tuple[int, str]]]] = {
     ),
     "bad postcode": (csv_text(row(n="1", postcode="E16")), [(2, "postcode")]),
     "name gives the address away": (
-        csv_text(row(n="1", display_name="1 Fictional Road house")),
+        csv_text(row(n="1", display_name="1 Imaginary Road house")),
         [(2, "display_name")],
     ),
     "duplicate bed labels": (csv_text(row(n="1", beds="", bed_labels="Room 1;room 1")), [(2, "bed_labels")]),
@@ -301,8 +301,8 @@ def test_every_bad_row_and_field_is_reported(session: Session, provider: Organis
 def test_row_numbers_count_records_as_a_spreadsheet_does(session: Session, provider: Organisation) -> None:
     # An address cell with a line break is one spreadsheet row spanning two lines of the file.
     text = csv_text(
-        row(n="1", address="1 Fictional Road\nLondon"),
-        row(n="2", address="2 Fictional Road\r\nLondon", area="narnia"),
+        row(n="1", address="1 Imaginary Road\nLondon"),
+        row(n="2", address="2 Imaginary Road\r\nLondon", area="narnia"),
         row(n="3", area="atlantis"),
     )
     assert problems_of(import_houses(session=session, organisation=provider, text=text)) == [(3, "area"), (4, "area")]
