@@ -5,9 +5,11 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlmodel import Session, col, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
 
 from capacity import clock
+from capacity.errors import ConflictError
 from capacity.models import (
     Bed,
     BedCounts,
@@ -21,6 +23,15 @@ from capacity.models import (
 )
 from capacity.reporting import suppress
 from capacity.vocab import PROVIDER_TYPES, BedStatus, Gender, NrmStage, Region, label, region_of
+
+
+def commit(*, session: Session, conflict: str) -> None:
+    """Commit; a uniqueness race lost to another writer becomes a ConflictError saying `conflict`."""
+    try:
+        session.commit()
+    except IntegrityError as error:
+        session.rollback()
+        raise ConflictError(conflict) from error
 
 
 def is_stale(confirmed_at: datetime, *, stale_after: timedelta, at: datetime | None = None) -> bool:
@@ -39,8 +50,8 @@ def get_organisation(*, session: Session, organisation_id: int) -> Organisation 
 
 
 def get_organisation_by_name(*, session: Session, name: str) -> Organisation | None:
-    """Return one organisation by its exact name."""
-    return session.exec(select(Organisation).where(Organisation.name == name)).first()
+    """Return one organisation by its name, ignoring case."""
+    return session.exec(select(Organisation).where(func.lower(Organisation.name) == name.strip().lower())).first()
 
 
 def get_all_organisations(*, session: Session) -> Sequence[Organisation]:

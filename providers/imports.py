@@ -213,7 +213,7 @@ def import_houses(*, session: Session, organisation: Organisation, text: str, dr
             session.add(house)
             session.flush()
             session.add_all(providers_service.new_beds(house=house, labels=row.bed_labels))
-        session.commit()
+        capacity_service.commit(session=session, conflict="another import or edit added a house of the same name")
     except BaseException:
         session.rollback()
         raise

@@ -1,10 +1,9 @@
 """What providers do to capacity: register, add and edit houses and beds, keep vacancies true."""
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from capacity import clock
@@ -32,7 +31,7 @@ def register_organisation(*, session: Session, data: OrganisationCreate) -> Orga
         raise ConflictError(f"an organisation called {data.name!r} already exists")
     organisation = Organisation.model_validate(data, update={"created_at": clock.now()})
     session.add(organisation)
-    _commit(session, "an organisation with that name already exists")
+    capacity_service.commit(session=session, conflict="an organisation with that name already exists")
     session.refresh(organisation)
     return organisation
 
@@ -40,15 +39,14 @@ def register_organisation(*, session: Session, data: OrganisationCreate) -> Orga
 def update_organisation(*, session: Session, organisation: Organisation, data: OrganisationUpdate) -> Organisation:
     """Change an organisation's details."""
     changes = data.model_dump(exclude_unset=True)
-    if "name" in changes and changes["name"] is None:
-        raise InvalidError("name", "must not be empty")
-    if changes.get("name") not in (None, organisation.name) and capacity_service.get_organisation_by_name(
-        session=session, name=changes["name"]
-    ):
-        raise ConflictError(f"an organisation called {changes['name']!r} already exists")
+    _refuse_nulls(changes, nullable={"offers_email", "offers_phone"})
+    if "name" in changes:
+        existing = capacity_service.get_organisation_by_name(session=session, name=changes["name"])
+        if existing is not None and existing.id != organisation.id:
+            raise ConflictError(f"an organisation called {changes['name']!r} already exists")
     organisation.sqlmodel_update(changes)
     session.add(organisation)
-    _commit(session, "an organisation with that name already exists")
+    capacity_service.commit(session=session, conflict="an organisation with that name already exists")
     session.refresh(organisation)
     return organisation
 
@@ -102,7 +100,9 @@ def create_house(
     session.add(house)
     session.flush()
     session.add_all(new_beds(house=house, labels=labels))
-    _commit(session, "this organisation already has a house of that name, or the bed labels repeat")
+    capacity_service.commit(
+        session=session, conflict="this organisation already has a house of that name, or the bed labels repeat"
+    )
     session.refresh(house)
     return house
 
@@ -110,8 +110,7 @@ def create_house(
 def update_house(*, session: Session, house: House, data: HouseUpdate) -> House:
     """Change a house's details; the result is validated as a whole, so nothing half-changes."""
     changes = data.model_dump(exclude_unset=True)
-    if nulls := sorted(k for k, v in changes.items() if v is None and k != "max_stay_days"):
-        raise InvalidError(nulls[0], "must not be empty")
+    _refuse_nulls(changes, nullable={"max_stay_days"})
     merged = house.model_dump(include=set(HouseCreate.model_fields)) | changes
     try:
         valid = HouseCreate.model_validate(merged)
@@ -123,7 +122,7 @@ def update_house(*, session: Session, house: House, data: HouseUpdate) -> House:
     house.sqlmodel_update(valid.model_dump(include=set(changes)))
     house.updated_at = clock.now()
     session.add(house)
-    _commit(session, "this organisation already has a house of that name")
+    capacity_service.commit(session=session, conflict="this organisation already has a house of that name")
     session.refresh(house)
     return house
 
@@ -135,7 +134,7 @@ def add_beds(*, session: Session, house: House, labels: Sequence[str]) -> list[B
     ]
     beds = new_beds(house=house, labels=check_bed_labels(labels, existing=existing))
     session.add_all(beds)
-    _commit(session, "a bed with that label already exists in this house")
+    capacity_service.commit(session=session, conflict="a bed with that label already exists in this house")
     for bed in beds:
         session.refresh(bed)
     return beds
@@ -144,6 +143,7 @@ def add_beds(*, session: Session, house: House, labels: Sequence[str]) -> list[B
 def update_bed(*, session: Session, bed: Bed, data: BedUpdate) -> Bed:
     """Relabel a bed or change its status; a status change also confirms it."""
     changes = data.model_dump(exclude_unset=True)
+    _refuse_nulls(changes)
     # Every check comes before any change, so a refused update leaves the bed as it was.
     if "status" in changes:
         if changes["status"] not in MANUAL_STATUSES:
@@ -151,8 +151,6 @@ def update_bed(*, session: Session, bed: Bed, data: BedUpdate) -> Bed:
         if bed.status == BedStatus.held:
             raise ConflictError("this bed is held for a placement request; accept or decline the hold first")
     if "label" in changes:
-        if changes["label"] is None:
-            raise InvalidError("label", "must not be empty")
         siblings = capacity_service.get_beds(session=session, house_ids=[bed.house_id])[bed.house_id]
         check_bed_labels([changes["label"]], existing=[b.label for b in siblings if b.id != bed.id])
         bed.label = changes["label"]
@@ -164,7 +162,7 @@ def update_bed(*, session: Session, bed: Bed, data: BedUpdate) -> Bed:
             bed.status_changed_at = at
         bed.status_confirmed_at = at
     session.add(bed)
-    _commit(session, "a bed with that label already exists in this house")
+    capacity_service.commit(session=session, conflict="a bed with that label already exists in this house")
     session.refresh(bed)
     return bed
 
@@ -182,6 +180,12 @@ def confirm_house(*, session: Session, house: House) -> House:
     return house
 
 
+def _refuse_nulls(changes: dict[str, object], *, nullable: Iterable[str] = ()) -> None:
+    """Raise InvalidError naming the first field set to null that may not be empty."""
+    if nulls := sorted(k for k, v in changes.items() if v is None and k not in nullable):
+        raise InvalidError(nulls[0], "must not be empty")
+
+
 def _check_name_is_new(*, session: Session, organisation_id: int | None, display_name: str) -> None:
     """Raise ConflictError when the organisation already has a house of this name (in any case)."""
     names = {
@@ -190,12 +194,3 @@ def _check_name_is_new(*, session: Session, organisation_id: int | None, display
     }
     if display_name.casefold() in names:
         raise ConflictError(f"this organisation already has a house called {display_name!r}")
-
-
-def _commit(session: Session, conflict_message: str) -> None:
-    """Commit, turning a uniqueness race lost to another writer into a ConflictError."""
-    try:
-        session.commit()
-    except IntegrityError as error:
-        session.rollback()
-        raise ConflictError(conflict_message) from error

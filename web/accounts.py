@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
@@ -51,11 +52,7 @@ def _hash_token(token: str) -> str:
 
 
 def check_password_rules(password: str, *, email: str) -> None:
-    """Raise InvalidError when a password is too short, too long or is the email address."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidError("password", f"must be at most {MAX_PASSWORD_LENGTH} characters")
+    """Raise InvalidError when a password is the email address (its length is checked by UserCreate)."""
     if password.strip().casefold() == email.strip().casefold():
         raise InvalidError("password", "must not be the email address")
 
@@ -63,6 +60,16 @@ def check_password_rules(password: str, *, email: str) -> None:
 def get_user_by_email(*, session: Session, email: str) -> User | None:
     """Return the user with this email, compared without case."""
     return session.exec(select(User).where(User.email == email.strip().lower())).first()
+
+
+def get_user(*, session: Session, user_id: int) -> User | None:
+    """Return one account by id."""
+    return session.get(User, user_id)
+
+
+def get_all_users(*, session: Session) -> Sequence[User]:
+    """Return every account, by email."""
+    return session.exec(select(User).order_by(col(User.email))).all()
 
 
 def create_user(*, session: Session, data: UserCreate) -> User:
@@ -84,7 +91,7 @@ def create_user(*, session: Session, data: UserCreate) -> User:
         created_at=clock.now(),
     )
     session.add(user)
-    session.commit()
+    capacity_service.commit(session=session, conflict=f"an account for {email} already exists")
     session.refresh(user)
     return user
 

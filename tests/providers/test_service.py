@@ -436,3 +436,45 @@ def test_update_organisation_refuses_an_empty_name(session: Session) -> None:
             session=session, organisation=organisation, data=OrganisationUpdate(name=None)
         )
     assert caught.value.field == "name"
+
+
+def test_an_organisation_name_is_unique_ignoring_case(session: Session) -> None:
+    make_organisation(session, name="Kestrel Trust")
+    with pytest.raises(ConflictError):
+        make_organisation(session, name="KESTREL trust")
+    other = make_organisation(session, name="Lantern Trust")
+    with pytest.raises(ConflictError):
+        providers_service.update_organisation(
+            session=session, organisation=other, data=OrganisationUpdate(name="kestrel trust")
+        )
+    renamed = providers_service.update_organisation(
+        session=session, organisation=other, data=OrganisationUpdate(name="LANTERN Trust")
+    )
+    assert renamed.name == "LANTERN Trust"
+
+
+@pytest.mark.parametrize("field", ["name", "faith_based"])
+def test_an_organisation_field_that_cannot_be_empty_refuses_null(session: Session, field: str) -> None:
+    organisation = make_organisation(session)
+    with pytest.raises(InvalidError) as caught:
+        providers_service.update_organisation(
+            session=session, organisation=organisation, data=OrganisationUpdate.model_validate({field: None})
+        )
+    assert (caught.value.field, caught.value.message) == (field, "must not be empty")
+
+
+def test_the_offers_contact_may_be_cleared(session: Session) -> None:
+    organisation = make_organisation(session, offers_phone="020 7946 0000")
+    data = OrganisationUpdate.model_validate({"offers_phone": None})
+    assert (
+        providers_service.update_organisation(session=session, organisation=organisation, data=data).offers_phone
+        is None
+    )
+
+
+@pytest.mark.parametrize("field", ["status", "label"])
+def test_a_bed_field_set_to_null_is_refused_by_name(session: Session, provider: Organisation, field: str) -> None:
+    bed = one_bed(session, make_house(session, provider, beds=1))
+    with pytest.raises(InvalidError) as caught:
+        providers_service.update_bed(session=session, bed=bed, data=BedUpdate.model_validate({field: None}))
+    assert (caught.value.field, caught.value.message) == (field, "must not be empty")

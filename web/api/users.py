@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, status
-from sqlmodel import col, select
 
 from capacity.models import StrictInput, User, UserPublic
 from capacity.vocab import Role
@@ -24,7 +23,7 @@ class UserUpdate(StrictInput):
 @router.get("", response_model=list[UserPublic])
 def list_users(session: SessionDep, admin: AdminUser) -> list[User]:
     """Every account, by email."""
-    return list(session.exec(select(User).order_by(col(User.email))).all())
+    return list(accounts.get_all_users(session=session))
 
 
 @router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
@@ -36,7 +35,7 @@ def create_user(data: UserCreate, session: SessionDep, admin: AdminUser) -> User
 @router.patch("/{user_id}", response_model=UserPublic)
 def update_user(user_id: int, data: UserUpdate, session: SessionDep, admin: AdminUser) -> User:
     """Change an account's role, or disable it (which ends its sessions at once)."""
-    user = session.get(User, user_id)
+    user = accounts.get_user(session=session, user_id=user_id)
     if user is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user with id {user_id}")
     return accounts.update_user(session=session, user=user, role=data.role, is_active=data.is_active)
