@@ -10,18 +10,20 @@ from sqlmodel.sql.sqltypes import AutoString
 
 import capacity.models  # noqa: F401  (registers the tables)
 import web.accounts  # noqa: F401
-from capacity.models import EnumList
+from capacity.models import EnumList, UTCDateTime
 from web.db import make_engine
 
 target_metadata = SQLModel.metadata
 
 
 def render_item(type_: str, item: Any, autogen_context: AutogenContext) -> str | Literal[False]:
-    """Write SQLModel's AutoString as a plain sa.String, so migrations need no sqlmodel import."""
+    """Write our column types as the plain SQLAlchemy types they store, so migrations import no app code."""
     if type_ == "type" and isinstance(item, AutoString):
         return repr(sa.String(length=item.length)).replace("String", "sa.String")
     if type_ == "type" and isinstance(item, EnumList):
         return "sa.JSON()"
+    if type_ == "type" and isinstance(item, UTCDateTime):
+        return "sa.DateTime()"
     return False
 
 

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import capacity.models
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -43,7 +41,7 @@ def upgrade() -> None:
         sa.Column("offers_email", sa.String(length=254), nullable=True),
         sa.Column("offers_phone", sa.String(length=40), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("created_at", capacity.models.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
     )
@@ -117,9 +115,9 @@ def upgrade() -> None:
         sa.Column("max_stay_days", sa.Integer(), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("organisation_id", sa.Integer(), nullable=False),
-        sa.Column("vacancies_confirmed_at", capacity.models.UTCDateTime(), nullable=False),
-        sa.Column("created_at", capacity.models.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", capacity.models.UTCDateTime(), nullable=False),
+        sa.Column("vacancies_confirmed_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
             ["organisation.id"],
@@ -142,7 +140,7 @@ def upgrade() -> None:
         ),
         sa.Column("organisation_id", sa.Integer(), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", capacity.models.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
             ["organisation.id"],
@@ -163,8 +161,8 @@ def upgrade() -> None:
             sa.Enum("available", "held", "occupied", "out_of_service", name="bedstatus", native_enum=False, length=32),
             nullable=False,
         ),
-        sa.Column("status_changed_at", capacity.models.UTCDateTime(), nullable=False),
-        sa.Column("status_confirmed_at", capacity.models.UTCDateTime(), nullable=False),
+        sa.Column("status_changed_at", sa.DateTime(), nullable=False),
+        sa.Column("status_confirmed_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["house_id"],
             ["house.id"],
@@ -179,9 +177,9 @@ def upgrade() -> None:
         "login_session",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", capacity.models.UTCDateTime(), nullable=False),
-        sa.Column("last_seen_at", capacity.models.UTCDateTime(), nullable=False),
-        sa.Column("ended_at", capacity.models.UTCDateTime(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(), nullable=False),
+        sa.Column("ended_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["user_account.id"],
