@@ -2,7 +2,6 @@
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -64,22 +63,19 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def settings() -> Settings:
-    return get_settings()
+def settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The default settings, whatever this machine's environment or .env file says."""
+    for name in list(os.environ):
+        if name.startswith("SAFEBEDS_") and name != "SAFEBEDS_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+    return Settings(_env_file=None)
 
 
 @pytest.fixture
-def client(session: Session) -> Iterator[TestClient]:
-    """An HTTP client for the app, talking to the test's database session."""
+def client(session: Session, settings: Settings) -> Iterator[TestClient]:
+    """An HTTP client for the app, talking to the test's database session, with default settings."""
     app.dependency_overrides[get_session] = lambda: session
+    app.dependency_overrides[get_settings] = lambda: settings
     with TestClient(app) as test_client:
         yield test_client
     app.dependency_overrides.clear()
-
-
-@pytest.fixture
-def artefacts() -> Path:
-    """Where tests write files for people to look at (screenshots, reports)."""
-    path = Path(os.environ.get("SAFEBEDS_TEST_ARTEFACTS", "test-artefacts"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path

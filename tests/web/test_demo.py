@@ -13,7 +13,7 @@ from capacity.vocab import Gender, NrmStage, Role
 from tests.factories import make_house, make_organisation, make_user
 from web import demo, migrate
 from web.db import make_engine
-from web.settings import get_settings
+from web.settings import Settings
 
 
 @pytest.fixture
@@ -60,11 +60,11 @@ def test_demo_has_the_gaps_practitioners_report(session: Session, loaded: list[d
     assert languages.most_common(2)[1][0] == "sq", "after English, Albanian is the most spoken by staff"
 
 
-def test_demo_vacancy_data_is_mostly_fresh_with_some_stale(session: Session, loaded: list[demo.DemoLogin]) -> None:
+def test_demo_vacancy_data_is_mostly_fresh_with_some_stale(
+    session: Session, settings: Settings, loaded: list[demo.DemoLogin]
+) -> None:
     houses = session.exec(select(House)).all()
-    stale = [
-        h for h in houses if capacity_service.is_stale(h.vacancies_confirmed_at, stale_after=get_settings().stale_after)
-    ]
+    stale = [h for h in houses if capacity_service.is_stale(h.vacancies_confirmed_at, stale_after=settings.stale_after)]
     assert 0.1 * len(houses) <= len(stale) <= 0.5 * len(houses)
     free = [b for beds in beds_by_house(session).values() for b in beds if b.status == "available"]
     assert 30 <= len(free) <= 150
