@@ -293,6 +293,7 @@ class CapacityRow(SQLModel):
     label: str
     beds: int | str
     available: int | str
+    available_stale: int | str = Field(description="Of the available beds, those in houses whose vacancies are stale")
 
 
 class CapacitySummary(SQLModel):

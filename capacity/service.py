@@ -131,21 +131,24 @@ def describe_houses(
 
 
 def capacity_summary(*, session: Session, stale_after: timedelta) -> CapacitySummary:
-    """Return bed totals by gender served, NRM stage and region, with small numbers suppressed."""
+    """Return beds and free beds (and how many of those are stale) by gender served, NRM stage and region."""
     houses = get_all_houses(session=session)
     beds = get_beds(session=session, house_ids=[h.id for h in houses if h.id is not None])
     at = clock.now()
     total: dict[str, Counter[str]] = defaultdict(Counter)
     free: dict[str, Counter[str]] = defaultdict(Counter)
+    free_stale: dict[str, Counter[str]] = defaultdict(Counter)
     stale_houses = 0
     for house in houses:
         counts = count_beds(beds.get(house.id or 0, []))
+        stale = is_stale(house.vacancies_confirmed_at, stale_after=stale_after, at=at)
         groups = [("region", region_of(house.area).value)]
         groups += [("gender", g) for g in house.genders] + [("stage", s) for s in house.nrm_stages]
         for dimension, key in groups:
             total[dimension][key] += counts.total
             free[dimension][key] += counts.available
-        stale_houses += is_stale(house.vacancies_confirmed_at, stale_after=stale_after, at=at)
+            free_stale[dimension][key] += counts.available if stale else 0
+        stale_houses += stale
 
     def rows(dimension: str, groups: Iterable[StrEnum]) -> list[CapacityRow]:
         return [
@@ -154,6 +157,7 @@ def capacity_summary(*, session: Session, stale_after: timedelta) -> CapacitySum
                 label=label(g),
                 beds=suppress(total[dimension][g]),
                 available=suppress(free[dimension][g]),
+                available_stale=suppress(free_stale[dimension][g]),
             )
             for g in groups
         ]

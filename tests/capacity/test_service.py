@@ -225,3 +225,20 @@ def test_capacity_summary_of_nothing_is_zero(session: Session, settings: Setting
     summary = capacity_service.capacity_summary(session=session, stale_after=settings.stale_after)
     assert (summary.houses, summary.stale_houses) == (0, 0)
     assert all(row.beds == 0 and row.available == 0 for row in summary.by_region)
+
+
+def test_capacity_summary_says_how_many_free_beds_are_unconfirmed(
+    session: Session, settings: Settings, frozen: FrozenDateTimeFactory
+) -> None:
+    provider = make_organisation(session)
+    old = make_house(session, provider, beds=6, genders=["male"])
+    frozen.tick(timedelta(hours=20))
+    make_house(session, provider, beds=5, genders=["male"])
+    frozen.tick(timedelta(hours=5))
+    summary = capacity_service.capacity_summary(session=session, stale_after=settings.stale_after)
+    [male] = [row for row in summary.by_gender_served if row.group == Gender.male]
+    assert (male.beds, male.available, male.available_stale) == (11, 11, 6)
+    providers_service.confirm_house(session=session, house=old)
+    summary = capacity_service.capacity_summary(session=session, stale_after=settings.stale_after)
+    [male] = [row for row in summary.by_gender_served if row.group == Gender.male]
+    assert (male.available, male.available_stale) == (11, 0)
