@@ -126,6 +126,10 @@ Languages = Annotated[list[str], AfterValidator(_languages)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,40}$")]
 
 
+# The largest id a 32-bit integer column holds; larger ids are refused before they reach the database.
+MAX_ID = 2**31 - 1
+
+
 class StrictInput(SQLModel):
     """An input shape: a field it does not know is an error, so a misspelt field is never silently lost."""
 

@@ -12,7 +12,7 @@ from sqlmodel import Field, Session, SQLModel, col, select, update
 from capacity import clock
 from capacity import service as capacity_service
 from capacity.errors import ConflictError, InvalidError
-from capacity.models import StrictInput, User, UTCDateTime
+from capacity.models import MAX_ID, StrictInput, User, UTCDateTime
 from capacity.vocab import Role
 
 password_hash = PasswordHash.recommended()
@@ -39,7 +39,7 @@ class UserCreate(StrictInput):
     email: EmailStr = Field(max_length=254)
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
     role: Role
-    organisation_id: int
+    organisation_id: int = Field(ge=1, le=MAX_ID)
 
 
 class LoginForm(StrictInput):

@@ -1,11 +1,12 @@
-"""The FastAPI application: the JSON API, the pages and the static files."""
+"""The FastAPI application: the JSON API, its docs, the pages and the static files."""
 
 from pathlib import Path
 
 from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import ValidationError
 
 from capacity.errors import ConflictError, DomainError, InvalidError, NotFoundError
 from web import api, pages
@@ -24,12 +25,32 @@ def _domain_error(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": error.message}, status_code=code)
 
 
-def _validation_error(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, ValidationError)
+def _request_validation_error(request: Request, error: Exception) -> JSONResponse:
+    """Name each bad field without echoing what was sent: FastAPI's default would repeat passwords and addresses."""
+    assert isinstance(error, RequestValidationError)
     detail = [
-        {"loc": ["body", *detail["loc"]], "msg": detail["msg"], "type": detail["type"]} for detail in error.errors()
+        {"loc": list(problem["loc"]), "msg": problem["msg"], "type": problem["type"]} for problem in error.errors()
     ]
     return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+def api_docs(request: Request) -> HTMLResponse:
+    """Swagger UI from our own static files: a script from a CDN could read a logged-in user's session here."""
+    root_path = request.scope.get("root_path", "").rstrip("/")
+    openapi_url = request.app.openapi_url
+
+    def static(name: str) -> str:
+        return request.url_for("static", path=f"swagger/{name}").path
+
+    return get_swagger_ui_html(
+        openapi_url=f"{root_path}{openapi_url}",
+        title=f"{request.app.title} API",
+        swagger_js_url=static("swagger-ui-bundle.js"),
+        swagger_css_url=static("swagger-ui.css"),
+        swagger_favicon_url=static("favicon-32x32.png"),
+        # Otherwise Swagger UI sends the API description's address to validator.swagger.io.
+        swagger_ui_parameters={"validatorUrl": None},
+    )
 
 
 def create_app() -> FastAPI:
@@ -38,11 +59,14 @@ def create_app() -> FastAPI:
         title="SafeBeds",
         summary="Safe-house and support beds for people found in trafficking and modern slavery.",
         version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
     )
     application.add_exception_handler(DomainError, _domain_error)
-    application.add_exception_handler(ValidationError, _validation_error)
+    application.add_exception_handler(RequestValidationError, _request_validation_error)
     application.include_router(api.router)
     application.include_router(pages.router)
+    application.add_api_route("/docs", api_docs, methods=["GET"], include_in_schema=False, name="api_docs")
     application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return application
 

@@ -3,11 +3,11 @@
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from sqlmodel import Session
 
 from capacity import service as capacity_service
-from capacity.models import Bed, House, Organisation, User
+from capacity.models import MAX_ID, Bed, House, Organisation, User
 from web import accounts, authz
 from web.authz import Permission
 from web.db import get_session
@@ -15,6 +15,9 @@ from web.settings import Settings, get_settings
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+# Ids are PostgreSQL `integer`s; a larger one in a path is the caller's mistake (422), not a database error (500).
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def session_cookie_name(settings: Settings) -> str:
@@ -44,10 +47,14 @@ def optional_user(
     )
 
 
-def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
-    """Return the logged-in user, or answer 401."""
+def current_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
+    """Return the logged-in user, or answer 401 (and send an htmx click whose session has ended to the log-in page)."""
     if user is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "log in first", headers={"WWW-Authenticate": "Bearer"})
+        headers = {"WWW-Authenticate": "Bearer"}
+        if request.headers.get("hx-request") == "true":
+            # htmx swaps nothing on a 401, so without this the click would silently do nothing.
+            headers["HX-Redirect"] = request.url_for("login_page").path
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "log in first", headers=headers)
     return user
 
 
@@ -70,7 +77,7 @@ def forbidden(message: str) -> HTTPException:
     return HTTPException(status.HTTP_403_FORBIDDEN, message)
 
 
-def valid_organisation_id(organisation_id: int, session: SessionDep) -> Organisation:
+def valid_organisation_id(organisation_id: PathId, session: SessionDep) -> Organisation:
     """Return the organisation named in the path, or 404."""
     organisation = capacity_service.get_organisation(session=session, organisation_id=organisation_id)
     if organisation is None:
@@ -78,7 +85,7 @@ def valid_organisation_id(organisation_id: int, session: SessionDep) -> Organisa
     return organisation
 
 
-def valid_house_id(house_id: int, session: SessionDep) -> House:
+def valid_house_id(house_id: PathId, session: SessionDep) -> House:
     """Return the house named in the path, or 404."""
     house = capacity_service.get_house(session=session, house_id=house_id)
     if house is None:
@@ -100,7 +107,7 @@ def managed_house(house: Annotated[House, Depends(valid_house_id)], user: Curren
     return house
 
 
-def managed_bed(bed_id: int, session: SessionDep, user: CurrentUser) -> Bed:
+def managed_bed(bed_id: PathId, session: SessionDep, user: CurrentUser) -> Bed:
     """Return the bed named in the path if the user may change it; 404 or 403 otherwise."""
     bed = capacity_service.get_bed(session=session, bed_id=bed_id)
     if bed is None:

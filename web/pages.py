@@ -1,10 +1,13 @@
 """Server-rendered pages; each renders whole, or as one block when htmx asks (HX-Request)."""
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from capacity import clock, vocab
@@ -12,16 +15,31 @@ from capacity import service as capacity_service
 from capacity.models import House, User
 from providers import service as providers_service
 from web import accounts, authz
-from web.api.auth import set_session_cookie
+from web.api import houses as houses_api
+from web.api.auth import log_out, set_session_cookie
 from web.authz import Permission
-from web.deps import SessionDep, SettingsDep, managed_house, optional_user, session_cookie_name, session_token
+from web.deps import SessionDep, SettingsDep, managed_house, optional_user
+
+
+@pass_context
+def url_for(context: Context, name: str, /, **path_params: Any) -> str:
+    """The path of a named route: behind an HTTPS proxy the app sees http://, so a full URL would be wrong."""
+    request: Request = context["request"]
+    return request.url_for(name, **path_params).path
+
 
 templates = Jinja2Blocks(directory=Path(__file__).parent / "templates")
+templates.env.globals["url_for"] = url_for
 templates.env.globals["label"] = vocab.label
 templates.env.filters["label"] = vocab.label
 templates.env.globals["language_name"] = vocab.language_name
 
 router = APIRouter(include_in_schema=False)
+
+
+def redirect(request: Request, name: str) -> RedirectResponse:
+    """See Other, to the path of a named page (a path, so it holds behind an HTTPS proxy)."""
+    return RedirectResponse(request.url_for(name).path, status_code=status.HTTP_303_SEE_OTHER)
 
 
 def render(
@@ -47,6 +65,17 @@ def ago(moment: Any) -> str:
     return f"{hours} h ago" if hours < 48 else f"{hours // 24} days ago"
 
 
+def in_words(duration: timedelta) -> str:
+    """Say a duration as people do: "24 hours", "1 hour", "90 minutes"."""
+    minutes = duration.total_seconds() / 60
+    if minutes % 60 == 0:
+        hours = int(minutes // 60)
+        return "1 hour" if hours == 1 else f"{hours} hours"
+    if minutes.is_integer():
+        return "1 minute" if minutes == 1 else f"{int(minutes)} minutes"
+    return f"{minutes / 60:g} hours"
+
+
 templates.env.globals["ago"] = ago
 
 
@@ -54,7 +83,7 @@ templates.env.globals["ago"] = ago
 def login_page(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> Response:
     """The log-in form."""
     if user is not None:
-        return RedirectResponse(request.url_for("home"), status_code=status.HTTP_303_SEE_OTHER)
+        return redirect(request, "home")
     return render(request, "login.html", {"error": None, "email": ""})
 
 
@@ -71,7 +100,7 @@ def login(
     if user is None:
         context = {"error": "Wrong email or password.", "email": email}
         return render(request, "login.html", context, status_code=status.HTTP_401_UNAUTHORIZED)
-    response = RedirectResponse(request.url_for("home"), status_code=status.HTTP_303_SEE_OTHER)
+    response = redirect(request, "home")
     set_session_cookie(response, accounts.start_session(session=session, user=user), settings)
     return response
 
@@ -79,11 +108,8 @@ def login(
 @router.post("/logout", name="logout")
 def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """End the session and return to the log-in form."""
-    token = session_token(request, settings)
-    if token:
-        accounts.end_session(session=session, token=token)
-    response = RedirectResponse(request.url_for("login_page"), status_code=status.HTTP_303_SEE_OTHER)
-    response.delete_cookie(session_cookie_name(settings), path="/")
+    response = redirect(request, "login_page")
+    log_out(request=request, response=response, session=session, settings=settings)
     return response
 
 
@@ -93,20 +119,16 @@ def home(
 ) -> Response:
     """Each role's start page: houses for officers and providers, aggregates for commissioners."""
     if user is None:
-        return RedirectResponse(request.url_for("login_page"), status_code=status.HTTP_303_SEE_OTHER)
+        return redirect(request, "login_page")
     organisation = capacity_service.get_organisation(session=session, organisation_id=user.organisation_id)
     context: dict[str, Any] = {"user": user, "organisation": organisation, "houses": [], "beds": {}, "summary": None}
     if authz.can_read_houses(user):
-        houses = [h for h in capacity_service.get_all_houses(session=session) if authz.can_read_house(user, h)]
-        context["houses"] = capacity_service.describe_houses(
-            session=session,
-            houses=houses,
-            stale_after=settings.stale_after,
-            show_address=lambda house: authz.can_see_address(user, house),
-        )
+        houses = houses_api.readable_houses(user=user, session=session)
+        context["houses"] = houses_api.describe_for(user=user, session=session, settings=settings, houses=houses)
         context["manages"] = {h.id for h in houses if authz.can_manage_house(user, h)}
     if authz.has_permission(user, Permission.read_capacity_report):
         context["summary"] = capacity_service.capacity_summary(session=session, stale_after=settings.stale_after)
+        context["stale_after"] = in_words(settings.stale_after)
     return render(request, "home.html", context)
 
 
@@ -120,9 +142,7 @@ def confirm_house(
 ) -> Response:
     """All still correct, from the provider's board; answers with the refreshed house row."""
     confirmed = providers_service.confirm_house(session=session, house=house)
-    described = capacity_service.describe_houses(
-        session=session, houses=[confirmed], stale_after=settings.stale_after, show_address=lambda _: True
-    )[0]
+    described = houses_api.describe(session, confirmed, settings, confidential=True)
     return templates.TemplateResponse(
         request, "home.html", {"house": described, "manages": {confirmed.id}, "user": user}, block_name="house_row"
     )

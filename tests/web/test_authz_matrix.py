@@ -28,8 +28,6 @@ PUBLIC = {
     ("POST", "/api/auth/logout"),
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
-    ("GET", "/docs/oauth2-redirect"),
-    ("GET", "/redoc"),
 }
 
 # Who may use each route; every other role gets 403 and an anonymous caller 401.

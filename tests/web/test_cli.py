@@ -357,7 +357,9 @@ def test_demo_refuses_a_database_with_other_accounts_unless_forced(organisation:
 
     refused = run("demo", "--no-serve")
     assert refused.exit_code == 1
-    assert refused.stderr.startswith(f"error: {cli_database} holds 1 organisations, 1 accounts the demo did not make; use --force")
+    assert refused.stderr.startswith(
+        f"error: {cli_database} holds 1 organisations, 1 accounts the demo did not make; use --force"
+    )
     with database(cli_database) as session:
         assert session.exec(select(User.email)).all() == ["real@kestrel.example.org"]
     assert count(cli_database, House) == 0

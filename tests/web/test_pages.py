@@ -1,5 +1,6 @@
 """The pages, each rendered whole and as an htmx partial, read with an HTML parser."""
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +16,8 @@ from capacity.models import House, Organisation, User
 from capacity.vocab import Role
 from tests.factories import PASSWORD, log_in, make_house, make_organisation, make_user
 from web.app import app
+from web.pages import in_words
+from web.settings import Settings, get_settings
 
 HTMX = {"HX-Request": "true"}
 CANARY_ADDRESS = "17 Canary Secret Mews"
@@ -247,7 +250,7 @@ def test_commissioner_home_shows_capacity_tables(
         text_of(one(row, "th")): [text_of(cell) for cell in row.find_all("td")]
         for row in tables["By gender served"].select("tbody tr")
     }
-    assert by_gender == {"Female": ["<5", "<5"], "Male": ["6", "6"], "Non-binary": ["0", "0"]}
+    assert by_gender == {"Female": ["<5", "<5", "0"], "Male": ["6", "6", "0"], "Non-binary": ["0", "0", "0"]}
     assert "<5 houses" in text_of(one(page, "section", **{"aria-labelledby": "capacity-heading"}))
 
 
@@ -346,3 +349,129 @@ def test_route_names_are_unique(client: TestClient) -> None:
     names = [route.name for route in iter_route_contexts(app.routes) if route.name]
     assert {"home", "login_page", "login", "logout", "confirm_house", "api_login"} <= set(names)
     assert len(names) == len(set(names)), sorted(name for name in names if names.count(name) > 1)
+
+
+# A session that has ended, under htmx --------------------------------------------------------------
+
+
+def test_htmx_click_after_the_session_timed_out_goes_to_the_log_in_page(
+    client: TestClient, session: Session, provider: Organisation, own_house: House
+) -> None:
+    with freeze_time("2025-02-10 08:00:00") as frozen:
+        log_in(client, make_user(session, Role.provider, provider))
+        assert client.post(f"/houses/{own_house.id}/confirm", headers=HTMX).status_code == 200
+        frozen.tick(timedelta(hours=1))
+        response = client.post(f"/houses/{own_house.id}/confirm", headers=HTMX)
+    assert response.status_code == 401
+    assert response.headers["hx-redirect"] == "/login"
+    assert client.get(response.headers["hx-redirect"]).status_code == 200
+
+
+def test_api_caller_without_a_session_gets_no_htmx_redirect(client: TestClient, own_house: House) -> None:
+    for path in (f"/houses/{own_house.id}/confirm", f"/api/houses/{own_house.id}/confirm"):
+        response = client.post(path)
+        assert response.status_code == 401
+        assert response.json() == {"detail": "log in first"}
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert "hx-redirect" not in response.headers
+
+
+# Behind an HTTPS proxy ---------------------------------------------------------------------------
+
+# What a TLS-terminating proxy sends on; the app itself is reached over plain http.
+PROXIED = {"X-Forwarded-Proto": "https", "Host": "safebeds.example.org"}
+URL_ATTRIBUTES = ("href", "src", "action", "hx-get", "hx-post", "hx-put", "hx-patch", "hx-delete")
+
+
+def assert_every_url_is_a_path(response: Any) -> None:
+    """No scheme or host anywhere: the browser keeps whatever scheme and host it used."""
+    assert "http://" not in response.text
+    page = BeautifulSoup(response.text, "html.parser")
+    urls = [str(tag[name]) for tag in page.find_all(True) for name in URL_ATTRIBUTES if tag.has_attr(name)]
+    assert urls
+    for url in urls:
+        parts = urlsplit(url)
+        assert (parts.scheme, parts.netloc) == ("", ""), url
+        assert url.startswith("/"), url
+
+
+def assert_redirects_to_path(response: Any, path: str) -> None:
+    assert response.status_code == 303
+    assert response.headers["location"] == path
+
+
+def test_behind_an_https_proxy_every_url_is_a_path(
+    client: TestClient, session: Session, htmx: bool, own_house: House, other_house: House
+) -> None:
+    headers = PROXIED | (HTMX if htmx else {})
+    assert_redirects_to_path(client.get("/", headers=headers, follow_redirects=False), "/login")
+    login_page = client.get("/login", headers=headers)
+    assert_every_url_is_a_path(login_page)
+    parse(login_page, htmx=htmx)
+
+    user = make_user(session, Role.admin)
+    response = client.post(
+        "/login", data={"email": user.email, "password": PASSWORD}, headers=headers, follow_redirects=False
+    )
+    assert_redirects_to_path(response, "/")
+    assert_redirects_to_path(client.get("/login", headers=headers, follow_redirects=False), "/")
+    home = client.get("/", headers=headers)
+    page = parse(home, htmx=htmx)
+    assert house_rows(page) and page.find(id="capacity-heading") is not None
+    assert_every_url_is_a_path(home)
+    assert_every_url_is_a_path(client.post(f"/houses/{own_house.id}/confirm", headers=PROXIED | HTMX))
+
+    assert_redirects_to_path(client.post("/logout", headers=headers, follow_redirects=False), "/login")
+    response = client.post(f"/houses/{own_house.id}/confirm", headers=PROXIED | HTMX)
+    assert (response.status_code, response.headers["hx-redirect"]) == (401, "/login")
+
+
+# What the home page says -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stale_after_hours(request: pytest.FixtureRequest, settings: Settings) -> Iterator[float]:
+    hours = request.param
+    assert isinstance(hours, float)
+    app.dependency_overrides[get_settings] = lambda: settings.model_copy(update={"stale_after_hours": hours})
+    yield hours
+    del app.dependency_overrides[get_settings]
+
+
+@pytest.mark.parametrize(
+    ("stale_after_hours", "words"),
+    [(24.0, "24 hours"), (48.0, "48 hours"), (1.0, "1 hour"), (1.5, "90 minutes"), (0.05, "3 minutes")],
+    indirect=["stale_after_hours"],
+)
+def test_capacity_says_how_old_stale_vacancies_are_from_the_setting(
+    client: TestClient, session: Session, htmx: bool, own_house: House, stale_after_hours: float, words: str
+) -> None:
+    log_in(client, make_user(session, Role.commissioner))
+    page = get_page(client, "/", htmx=htmx)
+    summary = text_of(one(page, "section", **{"aria-labelledby": "capacity-heading"}))
+    assert f"<5 houses, 0 with vacancies not confirmed in the last {words}." in summary
+
+
+@pytest.mark.parametrize(("hours", "words"), [(0.01, "0.01 hours"), (2.0, "2 hours"), (1 / 60, "1 minute")])
+def test_durations_in_words(hours: float, words: str) -> None:
+    assert in_words(timedelta(hours=hours)) == words
+
+
+# The same houses on the page as in the API -------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.officer, Role.provider, Role.admin])
+def test_home_lists_the_houses_the_api_lists(
+    client: TestClient, session: Session, provider: Organisation, own_house: House, other_house: House, role: Role
+) -> None:
+    log_in(client, make_user(session, role, provider if role == Role.provider else None))
+    listed = client.get("/api/houses").json()
+    page = BeautifulSoup(client.get("/").text, "html.parser")
+    rows = house_rows(page)
+    assert list(rows) == [f"house-{house['id']}" for house in listed]
+    for house in listed:
+        address = rows[f"house-{house['id']}"].find("small")
+        if "address" in house:
+            assert address is not None and text_of(address) == f"{house['address']}, {house['postcode']}"
+        else:
+            assert address is None

@@ -1,7 +1,7 @@
 """Log in and out."""
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from capacity.models import UserPublic
 from web import accounts
@@ -30,6 +30,14 @@ def set_session_cookie(response: Response, token: str, settings: Settings) -> No
     )
 
 
+def log_out(*, request: Request, response: Response, session: Session, settings: Settings) -> None:
+    """End the request's log-in session, if it is still live, and clear the cookie either way."""
+    token = session_token(request, settings)
+    if token:
+        accounts.end_session(session=session, token=token)
+    response.delete_cookie(session_cookie_name(settings), path="/")
+
+
 @router.post("/login", response_model=LoginResult, name="api_login")
 def login(form: LoginForm, response: Response, session: SessionDep, settings: SettingsDep) -> LoginResult:
     """Log in with email and password; the session token comes back as a cookie and in the body."""
@@ -44,10 +52,7 @@ def login(form: LoginForm, response: Response, session: SessionDep, settings: Se
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, name="api_logout")
 def logout(request: Request, response: Response, session: SessionDep, settings: SettingsDep) -> None:
     """End this log-in session, if it is still live, and clear the cookie either way."""
-    token = session_token(request, settings)
-    if token:
-        accounts.end_session(session=session, token=token)
-    response.delete_cookie(session_cookie_name(settings), path="/")
+    log_out(request=request, response=response, session=session, settings=settings)
 
 
 @router.get("/me", response_model=UserPublic)

@@ -7,8 +7,8 @@ from fastapi.responses import JSONResponse
 
 from capacity import service as capacity_service
 from capacity.models import (
-    House,
     HouseConfidential,
+    HousePublic,
     Organisation,
     OrganisationCreate,
     OrganisationPublic,
@@ -70,12 +70,12 @@ def create_house(
     organisation: Annotated[Organisation, Depends(house_owner)],
     session: SessionDep,
     settings: SettingsDep,
-) -> HouseConfidential:
+) -> HousePublic:
     """Add a house and its beds to a provider organisation."""
-    house: House = providers_service.create_house(
+    house = providers_service.create_house(
         session=session, organisation=organisation, data=data, bed_labels=data.bed_labels
     )
-    return HouseConfidential.model_validate(describe(session, house, settings, confidential=True))
+    return describe(session, house, settings, confidential=True)
 
 
 @router.post(
@@ -84,7 +84,7 @@ def create_house(
     status_code=status.HTTP_201_CREATED,
     responses={422: {"model": ImportReport, "description": "Nothing written: every bad row and field"}},
 )
-async def import_houses(
+def import_houses(
     file: UploadFile,
     organisation: Annotated[Organisation, Depends(house_owner)],
     session: SessionDep,
@@ -92,7 +92,8 @@ async def import_houses(
     dry_run: Annotated[bool, Query(description="Check the file and report, writing nothing")] = False,
 ) -> ImportReport | JSONResponse:
     """Import houses and beds from CSV (one row per house): all rows are written, or none."""
-    data = await file.read(settings.max_upload_bytes + 1)
+    # A plain `def`, so FastAPI runs this blocking read and the database work in a worker thread.
+    data = file.file.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"the file is over {settings.max_upload_bytes} bytes")
     report = imports.import_houses(

@@ -9,7 +9,7 @@ from capacity.vocab import Role
 from web import accounts
 from web.accounts import UserCreate
 from web.authz import Permission
-from web.deps import SessionDep, require
+from web.deps import PathId, SessionDep, require
 
 router = APIRouter(prefix="/users", tags=["users"])
 AdminUser = Annotated[User, Depends(require(Permission.manage_users))]
@@ -33,7 +33,7 @@ def create_user(data: UserCreate, session: SessionDep, admin: AdminUser) -> User
 
 
 @router.patch("/{user_id}", response_model=UserPublic)
-def update_user(user_id: int, data: UserUpdate, session: SessionDep, admin: AdminUser) -> User:
+def update_user(user_id: PathId, data: UserUpdate, session: SessionDep, admin: AdminUser) -> User:
     """Change an account's role, or disable it (which ends its sessions at once)."""
     user = accounts.get_user(session=session, user_id=user_id)
     if user is None:
