@@ -227,7 +227,7 @@ def build(session: Session, *, seed: int = SEED) -> list[DemoLogin]:
         owner = rng.choice(emergency_orgs) if emergency else providers[number % len(providers)]
         details = _house(rng, names[number], rng.randint(1, 199), kind=kind, emergency=emergency)
         house = providers_service.new_house(organisation=owner, data=details)
-        house.vacancies_confirmed_at = at - timedelta(hours=rng.choice((1, 3, 8, 20, 20, 30, 50, 120)))
+        house.vacancies_confirmed_at = at - timedelta(hours=rng.choice((1, 2, 3, 4, 6, 8, 12, 20, 20, 30, 50, 120)))
         houses.append(house)
     session.add_all(houses)
     session.flush()
