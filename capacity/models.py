@@ -320,24 +320,23 @@ class BedUpdate(StrictInput):
     status: BedStatus | None = None
 
 
-class Bed(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("house_id", "label"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    house_id: int = Field(foreign_key="house.id", index=True)
+class BedBase(SQLModel):
     label: str = Field(max_length=40)
     status: BedStatus = Field(default=BedStatus.available, sa_type=_enum(BedStatus))
     status_changed_at: datetime = Field(sa_type=UTCDateTime)
     status_confirmed_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class BedPublic(SQLModel):
+class Bed(BedBase, table=True):
+    __table_args__ = (UniqueConstraint("house_id", "label"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    house_id: int = Field(foreign_key="house.id", index=True)
+
+
+class BedPublic(BedBase):
     id: int
     house_id: int
-    label: str
-    status: BedStatus
-    status_changed_at: datetime
-    status_confirmed_at: datetime
 
 
 # People ------------------------------------------------------------------------------------------

@@ -5,9 +5,12 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from freezegun import freeze_time
+from freezegun.api import FrozenDateTimeFactory
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
+from tests.factories import START
 from web import migrate
 from web.app import app
 from web.db import get_session, make_engine
@@ -60,6 +63,14 @@ def session(engine: Engine) -> Iterator[Session]:
         yield session
     transaction.rollback()
     connection.close()
+
+
+@pytest.fixture
+def frozen() -> Iterator[FrozenDateTimeFactory]:
+    """The clock stopped at START; move it with `frozen.tick(...)`."""
+    with freeze_time(START) as frozen_time:
+        assert isinstance(frozen_time, FrozenDateTimeFactory)
+        yield frozen_time
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import csv
 import io
 import itertools
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -14,6 +15,8 @@ from capacity.vocab import OrganisationType, Role
 from providers import service as providers_service
 from web import accounts
 
+# The moment tests that freeze the clock (the `frozen` fixture) start at.
+START = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
 PASSWORD = "correct horse battery"
 # Hashing with argon2 takes a tenth of a second by design; test accounts share one hash of PASSWORD.
 _PASSWORD_HASH = accounts.password_hash.hash(PASSWORD)

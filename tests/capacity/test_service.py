@@ -1,8 +1,7 @@
-from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import timedelta
 
 import pytest
-from freezegun import freeze_time
 from freezegun.api import FrozenDateTimeFactory
 from sqlmodel import Session
 
@@ -12,17 +11,8 @@ from capacity.models import BedUpdate, CapacityRow, House, HouseConfidential, Ho
 from capacity.reporting import SUPPRESSED, suppress
 from capacity.vocab import BedStatus, Gender, NrmStage, OrganisationType, Region
 from providers import service as providers_service
-from tests.factories import make_house, make_organisation
+from tests.factories import START, make_house, make_organisation
 from web.settings import Settings
-
-START = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def frozen() -> Iterator[FrozenDateTimeFactory]:
-    with freeze_time(START) as frozen_time:
-        assert isinstance(frozen_time, FrozenDateTimeFactory)
-        yield frozen_time
 
 
 def set_statuses(session: Session, house: House, statuses: Sequence[BedStatus]) -> None:

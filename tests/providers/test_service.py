@@ -1,8 +1,6 @@
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from freezegun import freeze_time
 from freezegun.api import FrozenDateTimeFactory
 from pydantic import ValidationError
 from sqlalchemy import func
@@ -22,16 +20,7 @@ from capacity.models import (
 )
 from capacity.vocab import BedStatus, Gender, NrmStage, OrganisationType
 from providers import service as providers_service
-from tests.factories import house_data, make_house, make_organisation
-
-START = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def frozen() -> Iterator[FrozenDateTimeFactory]:
-    with freeze_time(START) as frozen_time:
-        assert isinstance(frozen_time, FrozenDateTimeFactory)
-        yield frozen_time
+from tests.factories import START, house_data, make_house, make_organisation
 
 
 @pytest.fixture
