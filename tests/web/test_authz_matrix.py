@@ -126,7 +126,9 @@ def test_role_matrix(client: TestClient, session: Session, world: World, method:
     for role, user in world.users.items():
         status = call(client, session, method, path, world.ids, user)
         if role in ALLOWED[(method, path)]:
-            assert status not in (401, 403) and status < 500, f"{role} should be let through, got {status}"
+            # Let through: a read succeeds; a change with the empty body sent here is refused for the body.
+            expected = {200} if method == "GET" else {200, 201, 204, 422}
+            assert status in expected, f"{role} should be let through, got {status}"
         else:
             assert status == 403, f"{role} should be refused, got {status}"
 
