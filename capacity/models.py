@@ -284,6 +284,7 @@ class HousePublic(HouseDetails):
     vacancies_confirmed_at: datetime
     stale: bool
     beds: BedCounts
+    language_names: list[str] = Field(description="The staff languages' names, in the order of `languages`")
 
 
 class HouseConfidential(HousePublic, HouseAddress):

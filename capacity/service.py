@@ -22,7 +22,7 @@ from capacity.models import (
     OrganisationPublic,
 )
 from capacity.reporting import suppress
-from capacity.vocab import PROVIDER_TYPES, BedStatus, Gender, NrmStage, Region, label, region_of
+from capacity.vocab import PROVIDER_TYPES, BedStatus, Gender, NrmStage, Region, label, language_name, region_of
 
 
 def commit(*, session: Session, conflict: str) -> None:
@@ -124,6 +124,7 @@ def describe_houses(
             "faith_based": organisation.faith_based,
             "stale": is_stale(house.vacancies_confirmed_at, stale_after=stale_after, at=at),
             "beds": count_beds(beds.get(house.id or 0, [])),
+            "language_names": [language_name(code) for code in house.languages],
         }
         shape = HouseConfidential if show_address(house) else HousePublic
         described.append(shape.model_validate(house, update=extra))

@@ -211,7 +211,12 @@ def test_officer_home_lists_houses_without_addresses(
     row = rows[row_id(own_house)]
     assert text_of(one(row, "th")) == own_house.display_name
     assert row.find("small") is None
-    assert [text_of(cell) for cell in row.find_all("td")][:3] == ["Camden", "Female; Recovery", "3 of 3"]
+    assert [text_of(cell) for cell in row.find_all("td")][:4] == [
+        "Camden",
+        "Female; Recovery",
+        "English, Albanian",
+        "3 of 3",
+    ]
     assert all(confirm_button(row) is None for row in rows.values())
     assert page.find("table", class_="houses") is not None
     assert page.find(id="capacity-heading") is None
@@ -283,7 +288,7 @@ def test_confirm_returns_the_refreshed_row(client: TestClient, session: Session,
         log_in(client, make_user(session, Role.provider, provider))
         stale_row = house_rows(BeautifulSoup(client.get("/").text, "html.parser"))[row_id(house)]
         assert stale_row.get("class") == ["stale"]
-        assert text_of(stale_row.find_all("td")[3]) == "Stale: 30 h ago"
+        assert text_of(stale_row.find_all("td")[4]) == "Stale: 30 h ago"
 
         response = client.post(f"/houses/{house.id}/confirm", headers=HTMX)
     assert response.status_code == 200, response.text
@@ -293,7 +298,7 @@ def test_confirm_returns_the_refreshed_row(client: TestClient, session: Session,
     assert row.get("id") == f"house-{house.id}"
     assert row.get("class") in ([], None, [""])
     cells = [text_of(cell) for cell in row.find_all("td")]
-    assert cells[2:4] == ["2 of 2", "just now"]
+    assert cells[3:5] == ["2 of 2", "just now"]
     assert confirm_button(row) is not None
     session.refresh(house)
     assert house.vacancies_confirmed_at.isoformat() == "2025-02-11T14:00:00+00:00"
