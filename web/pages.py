@@ -32,7 +32,6 @@ templates = Jinja2Blocks(directory=Path(__file__).parent / "templates")
 templates.env.globals["url_for"] = url_for
 templates.env.globals["label"] = vocab.label
 templates.env.filters["label"] = vocab.label
-templates.env.globals["language_name"] = vocab.language_name
 
 router = APIRouter(include_in_schema=False)
 
@@ -121,7 +120,7 @@ def home(
     if user is None:
         return redirect(request, "login_page")
     organisation = capacity_service.get_organisation(session=session, organisation_id=user.organisation_id)
-    context: dict[str, Any] = {"user": user, "organisation": organisation, "houses": [], "beds": {}, "summary": None}
+    context: dict[str, Any] = {"user": user, "organisation": organisation, "houses": [], "summary": None}
     if authz.can_read_houses(user):
         houses = houses_api.readable_houses(user=user, session=session)
         context["houses"] = houses_api.describe_for(user=user, session=session, settings=settings, houses=houses)
