@@ -113,3 +113,11 @@ class Result(BaseModel):
     unplaced: list[Unplaced]
     score: int = Field(default=0, description="The soft-preference score of the assignments (secondary objective)")
     wall_time_s: float = 0.0
+
+
+def json_schemas() -> dict[str, dict[str, object]]:
+    """The JSON Schemas of the instance and result files, by file name under docs/."""
+    return {
+        "solver-instance.schema.json": Instance.model_json_schema(mode="validation"),
+        "solver-result.schema.json": Result.model_json_schema(mode="serialization"),
+    }

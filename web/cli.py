@@ -16,6 +16,8 @@ from capacity import service as capacity_service
 from capacity.errors import DomainError
 from capacity.models import Organisation, OrganisationCreate
 from capacity.vocab import OrganisationType, Role
+from matching import solver
+from matching.instance import Instance
 from providers import imports
 from providers import service as providers_service
 from web import accounts, demo, migrate
@@ -211,3 +213,35 @@ def houses_import(
         raise fail(f"{len(report.problems)} problems; nothing was imported")
     verb = "would import" if dry_run else "imported"
     typer.echo(f"{verb} {report.houses} houses with {report.beds} beds into {name}")
+
+
+@app.command()
+def solve(
+    instance_file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Instance JSON (docs/solver-format.md)")
+    ],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Where to write the result JSON")] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(min=0.01, help="Seconds the solver may take (else the instance's time_limit_s, else 10)"),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Search workers (at most the machine's cores)")] = 2,
+    seed: Annotated[int, typer.Option(help="Random seed of the search")] = 0,
+) -> None:
+    """Allocate a snapshot of houses and requests offline: no database, the same solver as the app."""
+    try:
+        instance = Instance.model_validate_json(instance_file.read_bytes())
+    except ValidationError as error:
+        raise fail(f"{instance_file.name} is not a valid instance:\n{explain(error)}") from error
+    result = solver.solve(instance, time_limit_s=time_limit, workers=workers, seed=seed)
+    text = result.model_dump_json(indent=2) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text)
+    placed = len(result.assignments)
+    typer.echo(
+        f"{result.status}: placed priority {result.placed_priority} (bound {result.bound}), "
+        f"{placed} of {placed + len(result.unplaced)} requests placed in {result.wall_time_s:.2f} s",
+        err=True,
+    )
