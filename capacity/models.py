@@ -56,7 +56,7 @@ class EnumList(sa.TypeDecorator[list[Any]]):
         return None if value is None else [self.enum_type(v) for v in value]
 
 
-def _enum(enum_type: type[Any]) -> sa.Enum:
+def enum_column(enum_type: type[Any]) -> sa.Enum:
     # Stored as plain strings (no native enum type) so that adding a value needs no type migration.
     return sa.Enum(
         enum_type,
@@ -141,7 +141,7 @@ class StrictInput(SQLModel):
 
 class OrganisationBase(SQLModel):
     name: NonBlank = Field(max_length=120, sa_column_kwargs={"unique": True})
-    type: OrganisationType = Field(sa_type=_enum(OrganisationType))
+    type: OrganisationType = Field(sa_type=enum_column(OrganisationType))
     faith_based: bool = False
     offers_email: EmailStr | None = Field(default=None, max_length=254)
     offers_phone: Phone | None = Field(default=None, max_length=40)
@@ -177,7 +177,7 @@ class HouseDetails(SQLModel):
     display_name: NonBlank = Field(
         max_length=80, description="A name that does not identify the place, e.g. 'Juniper House'"
     )
-    area: Area = Field(sa_type=_enum(Area))
+    area: Area = Field(sa_type=enum_column(Area))
     genders: Annotated[list[Gender], AfterValidator(_unique_sorted)] = Field(sa_type=EnumList(Gender), min_length=1)
     trans_inclusive: bool = False
     nrm_stages: Annotated[list[NrmStage], AfterValidator(_unique_sorted)] = Field(
@@ -323,7 +323,7 @@ class BedUpdate(StrictInput):
 
 class BedBase(SQLModel):
     label: str = Field(max_length=40)
-    status: BedStatus = Field(default=BedStatus.available, sa_type=_enum(BedStatus))
+    status: BedStatus = Field(default=BedStatus.available, sa_type=enum_column(BedStatus))
     status_changed_at: datetime = Field(sa_type=UTCDateTime)
     status_confirmed_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -349,7 +349,7 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, sa_column_kwargs={"unique": True})
     password_hash: str = Field(max_length=255)
-    role: Role = Field(sa_type=_enum(Role))
+    role: Role = Field(sa_type=enum_column(Role))
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     is_active: bool = True
     created_at: datetime = Field(sa_type=UTCDateTime)

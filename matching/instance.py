@@ -8,18 +8,14 @@ from collections import Counter
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from capacity.vocab import Area, ExploitationType, Gender, NrmStage, SupportNeed, normalise_language
+from capacity.models import Languages
+from capacity.vocab import Area, ExploitationType, Gender, NrmStage, SupportNeed
 
 Id = Annotated[str, Field(min_length=1, max_length=64)] | Annotated[int, Field(ge=0)]
 
 
-def _languages(codes: list[str]) -> list[str]:
-    return sorted({normalise_language(code) for code in codes})
-
-
-Languages = Annotated[list[str], AfterValidator(_languages)]
 ChildAge = Annotated[int, Field(ge=0, le=17)]
 
 

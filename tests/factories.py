@@ -12,6 +12,8 @@ from sqlmodel import Session
 from capacity import clock
 from capacity.models import House, HouseCreate, Organisation, OrganisationCreate, User
 from capacity.vocab import OrganisationType, Role
+from matching import service as matching_service
+from matching.models import PlacementRequest, RequestCreate
 from providers import service as providers_service
 from web import accounts
 
@@ -115,3 +117,25 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)
+
+
+def request_data(**overrides: Any) -> dict[str, Any]:
+    """The fields of a valid placement request, as the API takes them: a reference and needs, no name."""
+    values: dict[str, Any] = {
+        "reference": f"MSU-{next(_numbers)}",
+        "urgency": "tonight",
+        "nrm_stage": "pre_nrm",
+        "nrm_consent": True,
+        "gender": "female",
+        "age_band": "25_34",
+        "languages": ["en"],
+    }
+    values.update(overrides)
+    return values
+
+
+def make_request(session: Session, officer: User, **overrides: Any) -> PlacementRequest:
+    """A placement request recorded by `officer`."""
+    return matching_service.create(
+        session=session, officer=officer, data=RequestCreate.model_validate(request_data(**overrides))
+    )

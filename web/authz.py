@@ -4,6 +4,7 @@ from enum import StrEnum
 
 from capacity.models import House, Organisation, User
 from capacity.vocab import Role
+from matching.models import PlacementRequest
 
 
 class Permission(StrEnum):
@@ -16,10 +17,18 @@ class Permission(StrEnum):
     manage_any_house = "manage_any_house"
     read_capacity_report = "read_capacity_report"
     manage_users = "manage_users"
+    make_requests = "make_requests"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.officer: frozenset({Permission.read_vocabularies, Permission.read_organisations, Permission.search_houses}),
+    Role.officer: frozenset(
+        {
+            Permission.read_vocabularies,
+            Permission.read_organisations,
+            Permission.search_houses,
+            Permission.make_requests,
+        }
+    ),
     Role.provider: frozenset(
         {
             Permission.read_vocabularies,
@@ -75,3 +84,10 @@ def can_edit_organisation(user: User, organisation: Organisation) -> bool:
     if has_permission(user, Permission.manage_organisations):
         return True
     return has_permission(user, Permission.edit_own_organisation) and organisation.id == user.organisation_id
+
+
+def can_read_request(user: User, request: PlacementRequest) -> bool:
+    """Admins read every request; officers those of their own organisation (a colleague may take over a case)."""
+    if has_permission(user, Permission.manage_any_house):
+        return True
+    return has_permission(user, Permission.make_requests) and request.organisation_id == user.organisation_id

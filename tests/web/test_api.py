@@ -544,6 +544,10 @@ def test_openapi_lists_the_api_and_no_pages(client: TestClient) -> None:
         "/api/users",
         "/api/users/{user_id}",
         "/api/reports/capacity",
+        "/api/search",
+        "/api/requests",
+        "/api/requests/{request_id}",
+        "/api/requests/{request_id}/search",
     }
 
 

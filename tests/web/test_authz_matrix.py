@@ -11,7 +11,7 @@ from starlette.routing import Mount
 from capacity import service as capacity_service
 from capacity.models import User
 from capacity.vocab import OrganisationType, Role
-from tests.factories import make_house, make_organisation, make_user
+from tests.factories import make_house, make_organisation, make_request, make_user
 from web import accounts
 from web.app import app
 
@@ -52,6 +52,11 @@ ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
     ("PATCH", "/api/users/{user_id}"): frozenset({ADMIN}),
     ("GET", "/api/reports/capacity"): frozenset({COMMISSIONER, ADMIN}),
     ("POST", "/houses/{house_id}/confirm"): frozenset({PROVIDER, ADMIN}),
+    ("POST", "/api/search"): frozenset({OFFICER, ADMIN}),
+    ("POST", "/api/requests"): frozenset({OFFICER, ADMIN}),
+    ("GET", "/api/requests"): frozenset({OFFICER, ADMIN}),
+    ("GET", "/api/requests/{request_id}"): frozenset({OFFICER, ADMIN}),
+    ("GET", "/api/requests/{request_id}/search"): frozenset({OFFICER, ADMIN}),
 }
 
 # Routes that read or change what one provider organisation owns: another provider gets 403.
@@ -105,8 +110,15 @@ def world(session: Session) -> World:
     users = {role: make_user(session, role, provider_org if role == PROVIDER else None) for role in Role}
     other = make_user(session, PROVIDER, make_organisation(session, type=OrganisationType.refuge))
     target = make_user(session, OFFICER)
-    assert bed.id is not None and target.id is not None
-    ids = {"organisation_id": provider_org.id, "house_id": house.id, "bed_id": bed.id, "user_id": target.id}
+    placement = make_request(session, users[OFFICER])
+    assert bed.id is not None and target.id is not None and placement.id is not None
+    ids = {
+        "organisation_id": provider_org.id,
+        "house_id": house.id,
+        "bed_id": bed.id,
+        "user_id": target.id,
+        "request_id": placement.id,
+    }
     return World(users=users, other_provider=other, ids=ids)
 
 
@@ -145,3 +157,11 @@ def test_public_routes_need_no_log_in(
     client: TestClient, session: Session, world: World, method: str, path: str
 ) -> None:
     assert call(client, session, method, path, world.ids, None) < 500
+
+
+@pytest.mark.parametrize("path", ["/api/requests/{request_id}", "/api/requests/{request_id}/search"])
+def test_an_officer_of_another_force_cannot_read_a_request(
+    client: TestClient, session: Session, world: World, path: str
+) -> None:
+    stranger = make_user(session, OFFICER)
+    assert call(client, session, "GET", path, world.ids, stranger) == 403

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from web.api import auth, houses, organisations, reports, users, vocabularies
+from web.api import auth, houses, organisations, reports, requests, users, vocabularies
 
 router = APIRouter(prefix="/api")
-for module in (auth, vocabularies, organisations, houses, users, reports):
+for module in (auth, vocabularies, organisations, houses, requests, users, reports):
     router.include_router(module.router)

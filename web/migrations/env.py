@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 import capacity.models  # noqa: F401  (registers the tables)
+import matching.models  # noqa: F401
 import web.accounts  # noqa: F401
 from capacity.models import EnumList, UTCDateTime
 from web.db import make_engine

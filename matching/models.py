@@ -1,0 +1,141 @@
+"""Placement requests: a reference and the needs that matter for placement, never a name or a story."""
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+import sqlalchemy as sa
+from pydantic import AfterValidator, field_validator
+from sqlmodel import Field, SQLModel
+
+from capacity.models import EnumList, Languages, StrictInput, UTCDateTime, enum_column
+from capacity.vocab import Area, ExploitationType, Gender, NrmStage, SupportNeed
+
+
+class Urgency(StrEnum):
+    tonight = "tonight"
+    within_72h = "within_72h"
+    planned = "planned"
+
+
+class AgeBand(StrEnum):
+    """Adults only: `under_18` exists to be refused with a message that says where children go."""
+
+    under_18 = "under_18"
+    age_18_24 = "18_24"
+    age_25_34 = "25_34"
+    age_35_49 = "35_49"
+    age_50_64 = "50_64"
+    age_65_plus = "65_plus"
+
+
+class RequestStatus(StrEnum):
+    open = "open"
+    closed = "closed"
+
+
+CHILD_VICTIM_MESSAGE = (
+    "SafeBeds places adults only: a child victim goes to the local authority's children's services "
+    "(out of hours, its emergency duty team), not to an adult safe house"
+)
+
+# A reference such as "MSU-2231" or "24/0173": a digit is required, so a name cannot be one.
+_REFERENCE = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9/_-]{2,39}$")
+
+
+def _reference(text: str) -> str:
+    if not _REFERENCE.match(text.strip()):
+        raise ValueError(
+            "must be a case reference such as 'MSU-2231' (3 to 40 letters, digits, '/', '-' or '_', "
+            "with at least one digit), never a name"
+        )
+    return text.strip().upper()
+
+
+def _sorted_unique(values: list[Area]) -> list[Area]:
+    return sorted(set(values))
+
+
+Reference = Annotated[str, AfterValidator(_reference)]
+ChildAges = Annotated[list[Annotated[int, Field(ge=0, le=17)]], Field(max_length=20)]
+Areas = Annotated[list[Area], AfterValidator(_sorted_unique)]
+
+
+class RequestNeeds(StrictInput):
+    """What a search needs to know about a person: no identity, only what placement depends on."""
+
+    urgency: Urgency = Field(sa_type=enum_column(Urgency))
+    nrm_stage: NrmStage = Field(sa_type=enum_column(NrmStage))
+    nrm_consent: bool = Field(description="Consent recorded for an NRM referral (people who decline still need beds)")
+    gender: Gender = Field(sa_type=enum_column(Gender))
+    trans: bool = False
+    age_band: AgeBand = Field(sa_type=enum_column(AgeBand))
+    children: ChildAges = Field(default_factory=list, sa_type=sa.JSON, description="Ages of accompanying children")
+    languages: Languages = Field(default_factory=list, sa_type=sa.JSON, description="ISO 639 codes")
+    interpreter_ok: bool = True
+    needs_step_free: bool = False
+    exploitation_type: ExploitationType | None = Field(default=None, sa_type=enum_column(ExploitationType))
+    support_needs: list[SupportNeed] = Field(default_factory=list, sa_type=EnumList(SupportNeed))
+    excluded_areas: Areas = Field(default_factory=list, sa_type=EnumList(Area))
+    preferred_areas: Areas = Field(default_factory=list, sa_type=EnumList(Area))
+    avoid_faith_based: bool = False
+
+    @field_validator("age_band")
+    @classmethod
+    def _adults_only(cls, age_band: AgeBand) -> AgeBand:
+        if age_band == AgeBand.under_18:
+            raise ValueError(CHILD_VICTIM_MESSAGE)
+        return age_band
+
+
+class RequestCreate(RequestNeeds):
+    reference: Reference = Field(max_length=40)
+
+
+class PlacementRequest(RequestNeeds, table=True):
+    __tablename__ = "placement_request"
+    model_config = {"extra": "ignore"}
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=40, index=True)
+    officer_id: int = Field(foreign_key="user_account.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    status: RequestStatus = Field(default=RequestStatus.open, sa_type=enum_column(RequestStatus))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RequestPublic(RequestNeeds):
+    id: int
+    reference: str
+    officer_id: int
+    organisation_id: int
+    status: RequestStatus
+    created_at: datetime
+
+
+class SearchMatch(SQLModel):
+    """A house that can take the person now: what an officer may see of it, and why it fits."""
+
+    house_id: int
+    display_name: str
+    area: Area
+    organisation_name: str
+    free_beds: int
+    stale: bool
+    vacancies_confirmed_at: datetime
+    score: int
+    explanation: str
+
+
+class RuledOut(SQLModel):
+    reason: str
+    phrase: str
+    houses: int
+
+
+class SearchResult(SQLModel):
+    matches: list[SearchMatch]
+    ruled_out_total: int
+    ruled_out: list[RuledOut]
+    summary: str
