@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pydantic import AfterValidator, field_validator
 from sqlmodel import Field, SQLModel
 
-from capacity.models import EnumList, Languages, StrictInput, UTCDateTime, enum_column
+from capacity.models import MAX_ID, EnumList, Languages, StrictInput, UTCDateTime, enum_column
 from capacity.vocab import Area, ExploitationType, Gender, NrmStage, SupportNeed
 
 
@@ -32,7 +32,27 @@ class AgeBand(StrEnum):
 
 class RequestStatus(StrEnum):
     open = "open"
+    held = "held"
+    placed = "placed"
     closed = "closed"
+
+
+class HoldStatus(StrEnum):
+    waiting = "waiting"
+    accepted = "accepted"
+    declined = "declined"
+    expired = "expired"
+    cancelled = "cancelled"
+
+
+class DeclineReason(StrEnum):
+    """Why a provider declines a hold: a code, never free text (no stories travel through SafeBeds)."""
+
+    no_longer_available = "no_longer_available"
+    cannot_meet_needs = "cannot_meet_needs"
+    risk_to_residents = "risk_to_residents"
+    referral_incomplete = "referral_incomplete"
+    other = "other"
 
 
 CHILD_VICTIM_MESSAGE = (
@@ -139,3 +159,62 @@ class SearchResult(SQLModel):
     ruled_out_total: int
     ruled_out: list[RuledOut]
     summary: str
+
+
+class Hold(SQLModel, table=True):
+    """An officer's claim on the beds a request needs in one house, until the provider decides or it expires."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="placement_request.id", index=True)
+    house_id: int = Field(foreign_key="house.id", index=True)
+    officer_id: int = Field(foreign_key="user_account.id")
+    status: HoldStatus = Field(default=HoldStatus.waiting, sa_type=enum_column(HoldStatus), index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: int | None = Field(default=None, foreign_key="user_account.id")
+    decline_reason: DeclineReason | None = Field(default=None, sa_type=enum_column(DeclineReason))
+
+
+class HoldBed(SQLModel, table=True):
+    """Which beds a hold reserved (and, once accepted, which beds the placement occupies)."""
+
+    __tablename__ = "hold_bed"
+
+    hold_id: int = Field(foreign_key="hold.id", primary_key=True)
+    bed_id: int = Field(foreign_key="bed.id", primary_key=True, index=True)
+
+
+class Placement(SQLModel, table=True):
+    """A person placed in a house through SafeBeds, from the provider's acceptance until move-on."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="placement_request.id", index=True)
+    hold_id: int = Field(foreign_key="hold.id", unique=True)
+    house_id: int = Field(foreign_key="house.id", index=True)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class HoldCreate(StrictInput):
+    house_id: int = Field(ge=1, le=MAX_ID)
+
+
+class HoldDecline(StrictInput):
+    reason: DeclineReason
+
+
+class HoldPublic(SQLModel):
+    """A hold as its officer and the house's provider see it: the needs, never the person's reference."""
+
+    id: int
+    request_id: int
+    house_id: int
+    house_name: str
+    status: HoldStatus
+    beds: int
+    created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+    decline_reason: DeclineReason | None
+    needs: RequestNeeds

@@ -1,0 +1,195 @@
+"""Holds and placements: no bed is ever held or occupied twice.
+
+Every change of a bed's status is one conditional UPDATE ("... WHERE status = 'available'") whose
+row count is checked inside the same transaction as the hold, so of two officers racing for the
+last bed exactly one wins, on SQLite (where writers queue) and on PostgreSQL (where the loser's
+UPDATE waits for the winner's row lock and then finds the bed no longer available).
+"""
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from capacity import clock
+from capacity import service as capacity_service
+from capacity.errors import ConflictError, InvalidError
+from capacity.models import Bed, House, User
+from capacity.vocab import BedStatus
+from matching.eligibility import unsuitable_reasons
+from matching.models import (
+    DeclineReason,
+    Hold,
+    HoldBed,
+    HoldStatus,
+    Placement,
+    PlacementRequest,
+    RequestStatus,
+)
+from matching.search import house_snapshot, request_snapshot
+
+ENDED = frozenset({HoldStatus.declined, HoldStatus.expired, HoldStatus.cancelled})
+
+
+def get(*, session: Session, hold_id: int) -> Hold | None:
+    """Return one hold by id."""
+    return session.get(Hold, hold_id)
+
+
+def get_all(
+    *, session: Session, house_ids: Sequence[int] | None = None, request_ids: Sequence[int] | None = None
+) -> Sequence[Hold]:
+    """Return holds newest first, optionally only those on some houses or for some requests."""
+    query = select(Hold).order_by(col(Hold.created_at).desc(), col(Hold.id).desc())
+    if house_ids is not None:
+        query = query.where(col(Hold.house_id).in_(house_ids))
+    if request_ids is not None:
+        query = query.where(col(Hold.request_id).in_(request_ids))
+    return session.exec(query).all()
+
+
+def bed_ids(*, session: Session, hold: Hold) -> list[int]:
+    """The beds a hold reserved."""
+    return list(session.exec(select(HoldBed.bed_id).where(HoldBed.hold_id == hold.id)).all())
+
+
+def _set_beds(session: Session, ids: Sequence[int], *, from_status: BedStatus, to_status: BedStatus) -> int:
+    at = clock.now()
+    result = session.exec(
+        update(Bed)
+        .where(col(Bed.id).in_(ids), col(Bed.status) == from_status)
+        .values(status=to_status, status_changed_at=at, status_confirmed_at=at)
+    )
+    return int(result.rowcount)
+
+
+def _set_request(session: Session, request_id: int, *, from_status: RequestStatus, to_status: RequestStatus) -> int:
+    result = session.exec(
+        update(PlacementRequest)
+        .where(col(PlacementRequest.id) == request_id, col(PlacementRequest.status) == from_status)
+        .values(status=to_status)
+    )
+    return int(result.rowcount)
+
+
+def hold(*, session: Session, request: PlacementRequest, house: House, officer: User, expires_after: timedelta) -> Hold:
+    """Reserve the beds a request needs (one, plus one per child) in a house, or raise ConflictError."""
+    expire_due(session=session)
+    session.refresh(request)
+    if request.status != RequestStatus.open:
+        raise ConflictError(f"this request is already {request.status}; cancel its hold first")
+    described = capacity_service.describe_houses(
+        session=session, houses=[house], stale_after=timedelta.max, show_address=lambda _: False
+    )[0]
+    if reasons := unsuitable_reasons(request_snapshot(request), house_snapshot(described)):
+        raise InvalidError("house_id", f"this house cannot take this person: {', '.join(reasons)}")
+    needed = 1 + len(request.children)
+    free = [
+        bed_id
+        for bed_id in session.exec(
+            select(Bed.id)
+            .where(Bed.house_id == house.id, col(Bed.status) == BedStatus.available)
+            .order_by(col(Bed.label))
+            .limit(needed)
+        )
+        if bed_id is not None
+    ]
+    at = clock.now()
+    assert request.id is not None and house.id is not None and officer.id is not None
+    try:
+        if (
+            len(free) < needed
+            or _set_beds(session, free, from_status=BedStatus.available, to_status=BedStatus.held) != needed
+        ):
+            room = "a free bed" if needed == 1 else f"{needed} free beds"
+            raise ConflictError(f"this house no longer has {room}; search again")
+        if _set_request(session, request.id, from_status=RequestStatus.open, to_status=RequestStatus.held) != 1:
+            raise ConflictError("this request was held by someone else a moment ago")
+        new = Hold(
+            request_id=request.id,
+            house_id=house.id,
+            officer_id=officer.id,
+            created_at=at,
+            expires_at=at + expires_after,
+        )
+        session.add(new)
+        session.flush()
+        assert new.id is not None
+        session.add_all(HoldBed(hold_id=new.id, bed_id=bed_id) for bed_id in free)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    session.refresh(new)
+    return new
+
+
+def _end(session: Session, hold: Hold, *, status: HoldStatus, by: User | None, reason: DeclineReason | None) -> Hold:
+    """End a waiting hold: free its beds and reopen its request."""
+    at = clock.now()
+    _set_beds(session, bed_ids(session=session, hold=hold), from_status=BedStatus.held, to_status=BedStatus.available)
+    _set_request(session, hold.request_id, from_status=RequestStatus.held, to_status=RequestStatus.open)
+    hold.status = status
+    hold.decided_at = at
+    hold.decided_by = by.id if by else None
+    hold.decline_reason = reason
+    session.add(hold)
+    return hold
+
+
+def _still_waiting(session: Session, hold: Hold) -> None:
+    """Raise ConflictError unless the hold is waiting and not yet due to expire."""
+    expire_due(session=session)
+    session.refresh(hold)
+    if hold.status != HoldStatus.waiting:
+        raise ConflictError(f"this hold has already been {hold.status}")
+
+
+def accept(*, session: Session, hold: Hold, provider: User) -> Placement:
+    """The provider accepts: the held beds become occupied and the request is placed."""
+    _still_waiting(session, hold)
+    assert hold.id is not None
+    beds = bed_ids(session=session, hold=hold)
+    if _set_beds(session, beds, from_status=BedStatus.held, to_status=BedStatus.occupied) != len(beds):
+        session.rollback()
+        raise ConflictError("the held beds changed; ask the officer to hold again")
+    _set_request(session, hold.request_id, from_status=RequestStatus.held, to_status=RequestStatus.placed)
+    at = clock.now()
+    hold.status = HoldStatus.accepted
+    hold.decided_at = at
+    hold.decided_by = provider.id
+    placement = Placement(request_id=hold.request_id, hold_id=hold.id, house_id=hold.house_id, started_at=at)
+    session.add_all([hold, placement])
+    capacity_service.commit(session=session, conflict="this hold was accepted a moment ago")
+    session.refresh(placement)
+    return placement
+
+
+def decline(*, session: Session, hold: Hold, provider: User, reason: DeclineReason) -> Hold:
+    """The provider declines, with a reason: the beds are free again and the request goes back to the officer."""
+    _still_waiting(session, hold)
+    _end(session, hold, status=HoldStatus.declined, by=provider, reason=reason)
+    session.commit()
+    session.refresh(hold)
+    return hold
+
+
+def cancel(*, session: Session, hold: Hold, officer: User) -> Hold:
+    """The officer lets a waiting hold go."""
+    _still_waiting(session, hold)
+    _end(session, hold, status=HoldStatus.cancelled, by=officer, reason=None)
+    session.commit()
+    session.refresh(hold)
+    return hold
+
+
+def expire_due(*, session: Session) -> int:
+    """Expire every waiting hold whose time is up, freeing its beds; return how many expired."""
+    due = session.exec(
+        select(Hold).where(col(Hold.status) == HoldStatus.waiting, col(Hold.expires_at) <= clock.now())
+    ).all()
+    for each in due:
+        _end(session, each, status=HoldStatus.expired, by=None, reason=None)
+    session.commit()
+    return len(due)

@@ -1,0 +1,208 @@
+"""Holds and placements: reserved beds, decisions, expiry, and never a bed held or occupied twice."""
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from sqlalchemy import Engine, delete
+from sqlmodel import Session, col, select
+
+from capacity import service as capacity_service
+from capacity.errors import ConflictError, InvalidError
+from capacity.models import Bed, BedUpdate, House, Organisation, User
+from capacity.vocab import BedStatus, Role
+from matching import holds
+from matching.models import DeclineReason, Hold, HoldBed, HoldStatus, Placement, PlacementRequest, RequestStatus
+from providers import service as providers_service
+from tests.factories import make_house, make_organisation, make_request, make_user
+from web.accounts import LoginSession
+
+TWO_HOURS = timedelta(hours=2)
+
+
+def statuses(session: Session, house: House) -> list[BedStatus]:
+    return [
+        BedStatus(b.status)
+        for b in capacity_service.get_beds(session=session, house_ids=[house.id or 0])[house.id or 0]
+    ]
+
+
+@pytest.fixture
+def officer(session: Session) -> User:
+    return make_user(session, Role.officer)
+
+
+@pytest.fixture
+def provider(session: Session) -> User:
+    return make_user(session, Role.provider)
+
+
+def provider_house(session: Session, provider: User, **overrides: Any) -> House:
+    organisation = session.get(Organisation, provider.organisation_id)
+    assert organisation is not None
+    return make_house(session, organisation, nrm_stages=["pre_nrm", "recovery"], **overrides)
+
+
+def test_a_hold_reserves_one_bed_per_person_and_child(session: Session, officer: User, provider: User) -> None:
+    house = provider_house(session, provider, beds=4, max_children=2, max_child_age=12)
+    request = make_request(session, officer, children=[3, 9])
+    hold = holds.hold(session=session, request=request, house=house, officer=officer, expires_after=TWO_HOURS)
+    assert hold.status == HoldStatus.waiting
+    assert sorted(statuses(session, house)) == [BedStatus.available, *[BedStatus.held] * 3]
+    session.refresh(request)
+    assert request.status == RequestStatus.held
+
+
+def test_a_house_that_cannot_take_the_person_is_refused(session: Session, officer: User, provider: User) -> None:
+    house = provider_house(session, provider, genders=["female"])
+    request = make_request(session, officer, gender="male")
+    with pytest.raises(InvalidError, match="GENDER_NOT_SERVED") as caught:
+        holds.hold(session=session, request=request, house=house, officer=officer, expires_after=TWO_HOURS)
+    assert caught.value.field == "house_id"
+    assert statuses(session, house) == [BedStatus.available] * 3
+
+
+def test_not_enough_free_beds_is_a_conflict_and_holds_nothing(session: Session, officer: User, provider: User) -> None:
+    house = provider_house(session, provider, beds=2, max_children=2, max_child_age=12)
+    request = make_request(session, officer, children=[3, 9])
+    with pytest.raises(ConflictError, match="no longer has 3 free beds"):
+        holds.hold(session=session, request=request, house=house, officer=officer, expires_after=TWO_HOURS)
+    assert statuses(session, house) == [BedStatus.available] * 2
+    session.refresh(request)
+    assert request.status == RequestStatus.open
+
+
+def test_one_request_holds_one_house_at_a_time(session: Session, officer: User, provider: User) -> None:
+    first, second = provider_house(session, provider), provider_house(session, provider)
+    request = make_request(session, officer)
+    holds.hold(session=session, request=request, house=first, officer=officer, expires_after=TWO_HOURS)
+    with pytest.raises(ConflictError, match="already held"):
+        holds.hold(session=session, request=request, house=second, officer=officer, expires_after=TWO_HOURS)
+    assert statuses(session, second) == [BedStatus.available] * 3
+
+
+def test_acceptance_places_the_person_and_occupies_the_beds(session: Session, officer: User, provider: User) -> None:
+    house = provider_house(session, provider, beds=1)
+    request = make_request(session, officer)
+    hold = holds.hold(session=session, request=request, house=house, officer=officer, expires_after=TWO_HOURS)
+    placement = holds.accept(session=session, hold=hold, provider=provider)
+    assert (placement.request_id, placement.house_id, placement.ended_at) == (request.id, house.id, None)
+    assert statuses(session, house) == [BedStatus.occupied]
+    session.refresh(request)
+    assert request.status == RequestStatus.placed
+    with pytest.raises(ConflictError, match="already been accepted"):
+        holds.decline(session=session, hold=hold, provider=provider, reason=DeclineReason.other)
+
+
+@pytest.mark.parametrize("end", ["decline", "cancel"])
+def test_a_declined_or_cancelled_hold_frees_its_beds(session: Session, officer: User, provider: User, end: str) -> None:
+    house = provider_house(session, provider, beds=1)
+    request = make_request(session, officer)
+    hold = holds.hold(session=session, request=request, house=house, officer=officer, expires_after=TWO_HOURS)
+    if end == "decline":
+        ended = holds.decline(session=session, hold=hold, provider=provider, reason=DeclineReason.cannot_meet_needs)
+        assert (ended.status, ended.decline_reason) == (HoldStatus.declined, DeclineReason.cannot_meet_needs)
+    else:
+        assert holds.cancel(session=session, hold=hold, officer=officer).status == HoldStatus.cancelled
+    assert statuses(session, house) == [BedStatus.available]
+    session.refresh(request)
+    assert request.status == RequestStatus.open
+    holds.hold(session=session, request=request, house=house, officer=officer, expires_after=TWO_HOURS)
+
+
+def test_an_expired_hold_frees_its_beds(
+    session: Session, officer: User, provider: User, frozen: FrozenDateTimeFactory
+) -> None:
+    house = provider_house(session, provider, beds=1)
+    request = make_request(session, officer)
+    hold = holds.hold(session=session, request=request, house=house, officer=officer, expires_after=TWO_HOURS)
+    frozen.tick(TWO_HOURS - timedelta(seconds=1))
+    assert holds.expire_due(session=session) == 0
+    assert statuses(session, house) == [BedStatus.held]
+    frozen.tick(timedelta(seconds=1))
+    with pytest.raises(ConflictError, match="already been expired"):
+        holds.accept(session=session, hold=hold, provider=provider)
+    assert statuses(session, house) == [BedStatus.available]
+    session.refresh(request)
+    assert request.status == RequestStatus.open
+    other = make_request(session, make_user(session, Role.officer))
+    assert holds.hold(session=session, request=other, house=house, officer=officer, expires_after=TWO_HOURS).id
+
+
+def test_a_provider_cannot_free_a_held_bed_by_hand(session: Session, officer: User, provider: User) -> None:
+    house = provider_house(session, provider, beds=1)
+    holds.hold(
+        session=session, request=make_request(session, officer), house=house, officer=officer, expires_after=TWO_HOURS
+    )
+    [bed] = capacity_service.get_beds(session=session, house_ids=[house.id or 0])[house.id or 0]
+    with pytest.raises(ConflictError):
+        providers_service.update_bed(session=session, bed=bed, data=BedUpdate(status=BedStatus.available))
+
+
+# Twenty officers, one bed ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def race(engine: Engine) -> Iterator[tuple[int, list[tuple[int, int]]]]:
+    """One house with one free bed and twenty officers, each with a request, committed for real."""
+    with Session(engine) as session:
+        provider = make_organisation(session, name="Race Refuge")
+        house = make_house(session, provider, beds=1, nrm_stages=["pre_nrm"], genders=["female"])
+        contenders = []
+        for _ in range(20):
+            officer = make_user(session, Role.officer)
+            request = make_request(session, officer)
+            assert officer.id is not None and request.id is not None
+            contenders.append((officer.id, request.id))
+        assert house.id is not None and provider.id is not None
+        house_id, organisation_ids = house.id, [provider.id]
+    yield house_id, contenders
+    with Session(engine) as session:
+        request_ids = [r for _, r in contenders]
+        officer_ids = [o for o, _ in contenders]
+        hold_ids = session.exec(select(Hold.id).where(col(Hold.request_id).in_(request_ids))).all()
+        session.exec(delete(HoldBed).where(col(HoldBed.hold_id).in_(hold_ids)))
+        session.exec(delete(Placement).where(col(Placement.request_id).in_(request_ids)))
+        session.exec(delete(Hold).where(col(Hold.request_id).in_(request_ids)))
+        session.exec(delete(PlacementRequest).where(col(PlacementRequest.id).in_(request_ids)))
+        session.exec(delete(LoginSession).where(col(LoginSession.user_id).in_(officer_ids)))
+        officer_orgs = session.exec(select(User.organisation_id).where(col(User.id).in_(officer_ids))).all()
+        session.exec(delete(User).where(col(User.id).in_(officer_ids)))
+        session.exec(delete(Bed).where(col(Bed.house_id) == house_id))
+        session.exec(delete(House).where(col(House.id) == house_id))
+        session.exec(delete(Organisation).where(col(Organisation.id).in_([*organisation_ids, *officer_orgs])))
+        session.commit()
+
+
+def test_twenty_concurrent_holds_at_the_last_bed_give_exactly_one(
+    engine: Engine, race: tuple[int, list[tuple[int, int]]]
+) -> None:
+    house_id, contenders = race
+
+    def try_to_hold(contender: tuple[int, int]) -> str:
+        officer_id, request_id = contender
+        with Session(engine) as session:
+            officer, request, house = (
+                session.get(User, officer_id),
+                session.get(PlacementRequest, request_id),
+                session.get(House, house_id),
+            )
+            assert officer is not None and request is not None and house is not None
+            try:
+                holds.hold(session=session, request=request, house=house, officer=officer, expires_after=TWO_HOURS)
+            except ConflictError as error:
+                return error.message
+            return "held"
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(try_to_hold, contenders))
+    assert outcomes.count("held") == 1
+    assert set(outcomes) - {"held"} == {"this house no longer has a free bed; search again"}
+    with Session(engine) as session:
+        beds = session.exec(select(Bed).where(Bed.house_id == house_id)).all()
+        assert [b.status for b in beds] == [BedStatus.held]
+        assert len(session.exec(select(Hold).where(Hold.house_id == house_id)).all()) == 1
+        assert len(session.exec(select(HoldBed).where(col(HoldBed.bed_id) == beds[0].id)).all()) == 1
