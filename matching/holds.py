@@ -22,9 +22,11 @@ from matching.models import (
     DeclineReason,
     Hold,
     HoldBed,
+    HoldPublic,
     HoldStatus,
     Placement,
     PlacementRequest,
+    RequestNeeds,
     RequestStatus,
 )
 from matching.search import house_snapshot, request_snapshot
@@ -193,3 +195,25 @@ def expire_due(*, session: Session) -> int:
         _end(session, each, status=HoldStatus.expired, by=None, reason=None)
     session.commit()
     return len(due)
+
+
+def describe(*, session: Session, hold: Hold, show_address: bool) -> HoldPublic:
+    """A hold as its officer or provider sees it: the needs, never the reference; the address only if allowed."""
+    house = session.get(House, hold.house_id)
+    request = session.get(PlacementRequest, hold.request_id)
+    assert house is not None and request is not None and hold.id is not None
+    return HoldPublic(
+        id=hold.id,
+        request_id=hold.request_id,
+        house_id=hold.house_id,
+        house_name=house.display_name,
+        status=hold.status,
+        beds=len(bed_ids(session=session, hold=hold)),
+        created_at=hold.created_at,
+        expires_at=hold.expires_at,
+        decided_at=hold.decided_at,
+        decline_reason=hold.decline_reason,
+        needs=RequestNeeds.model_validate(request.model_dump(include=set(RequestNeeds.model_fields))),
+        address=house.address if show_address else None,
+        postcode=house.postcode if show_address else None,
+    )

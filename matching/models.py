@@ -218,3 +218,5 @@ class HoldPublic(SQLModel):
     decided_at: datetime | None
     decline_reason: DeclineReason | None
     needs: RequestNeeds
+    address: str | None = Field(default=None, description="Only for the officer whose hold was accepted")
+    postcode: str | None = Field(default=None, description="Only for the officer whose hold was accepted")

@@ -4,7 +4,7 @@ from enum import StrEnum
 
 from capacity.models import House, Organisation, User
 from capacity.vocab import Role
-from matching.models import PlacementRequest
+from matching.models import Hold, HoldStatus, PlacementRequest
 
 
 class Permission(StrEnum):
@@ -91,3 +91,13 @@ def can_read_request(user: User, request: PlacementRequest) -> bool:
     if has_permission(user, Permission.manage_any_house):
         return True
     return has_permission(user, Permission.make_requests) and request.organisation_id == user.organisation_id
+
+
+def can_read_hold(user: User, *, request: PlacementRequest, house: House) -> bool:
+    """A hold is seen by the officers of the request's organisation, the house's provider, and admins."""
+    return can_read_request(user, request) or can_manage_house(user, house)
+
+
+def can_see_hold_address(user: User, hold: Hold) -> bool:
+    """The address goes to the officer whose hold the provider accepted, and to nobody else through a hold."""
+    return hold.status == HoldStatus.accepted and user.id == hold.officer_id

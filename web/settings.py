@@ -18,11 +18,16 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=30, gt=0, description="A log-in ends after this long unused")
     session_absolute_hours: int = Field(default=12, gt=0, description="A log-in ends this long after it began")
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (set when served over HTTPS)")
+    hold_expiry_minutes: int = Field(default=120, gt=0, description="A hold lapses this long after it is made")
     max_upload_bytes: int = Field(default=2_000_000, gt=0, description="Largest CSV import accepted")
 
     @property
     def stale_after(self) -> timedelta:
         return timedelta(hours=self.stale_after_hours)
+
+    @property
+    def hold_expiry(self) -> timedelta:
+        return timedelta(minutes=self.hold_expiry_minutes)
 
     @property
     def session_idle(self) -> timedelta:

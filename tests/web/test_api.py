@@ -548,6 +548,12 @@ def test_openapi_lists_the_api_and_no_pages(client: TestClient) -> None:
         "/api/requests",
         "/api/requests/{request_id}",
         "/api/requests/{request_id}/search",
+        "/api/requests/{request_id}/holds",
+        "/api/holds",
+        "/api/holds/{hold_id}",
+        "/api/holds/{hold_id}/accept",
+        "/api/holds/{hold_id}/decline",
+        "/api/holds/{hold_id}/cancel",
     }
 
 
