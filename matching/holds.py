@@ -7,7 +7,8 @@ UPDATE waits for the winner's row lock and then finds the bed no longer availabl
 """
 
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -16,14 +17,16 @@ from capacity import clock
 from capacity import service as capacity_service
 from capacity.errors import ConflictError, InvalidError
 from capacity.models import Bed, House, User
-from capacity.vocab import BedStatus
+from capacity.vocab import BedStatus, NrmStage
 from matching.eligibility import unsuitable_reasons
 from matching.models import (
     DeclineReason,
+    Fallback,
     Hold,
     HoldBed,
     HoldPublic,
     HoldStatus,
+    NrmDecision,
     Placement,
     PlacementRequest,
     RequestNeeds,
@@ -195,6 +198,114 @@ def expire_due(*, session: Session) -> int:
         _end(session, each, status=HoldStatus.expired, by=None, reason=None)
     session.commit()
     return len(due)
+
+
+@dataclass(frozen=True)
+class SupportPeriods:
+    """How long support lasts after each NRM decision (today's guidance; every period is a setting)."""
+
+    recovery: timedelta
+    after_positive_cg: timedelta
+    after_negative: timedelta
+
+    def after(self, decision: NrmDecision) -> timedelta:
+        return {
+            NrmDecision.positive_rg: self.recovery,
+            NrmDecision.positive_cg: self.after_positive_cg,
+            NrmDecision.negative_rg: self.after_negative,
+            NrmDecision.negative_cg: self.after_negative,
+        }[decision]
+
+
+# The NRM stage a person is in after each decision (a negative Reasonable Grounds decision changes nothing).
+_STAGE_AFTER = {
+    NrmDecision.positive_rg: NrmStage.recovery,
+    NrmDecision.positive_cg: NrmStage.move_on,
+    NrmDecision.negative_cg: NrmStage.move_on,
+}
+
+
+def get_placement(*, session: Session, placement_id: int) -> Placement | None:
+    """Return one placement by id."""
+    return session.get(Placement, placement_id)
+
+
+def placement_of(*, session: Session, hold: Hold) -> Placement | None:
+    """The placement an accepted hold made."""
+    return session.exec(select(Placement).where(Placement.hold_id == hold.id)).first()
+
+
+def get_placements(
+    *, session: Session, house_ids: Sequence[int] | None = None, request_ids: Sequence[int] | None = None
+) -> Sequence[Placement]:
+    """Return placements newest first, optionally only in some houses or for some requests."""
+    query = select(Placement).order_by(col(Placement.started_at).desc(), col(Placement.id).desc())
+    if house_ids is not None:
+        query = query.where(col(Placement.house_id).in_(house_ids))
+    if request_ids is not None:
+        query = query.where(col(Placement.request_id).in_(request_ids))
+    return session.exec(query).all()
+
+
+def record_decision(
+    *, session: Session, placement: Placement, decision: NrmDecision, decided_at: datetime, periods: SupportPeriods
+) -> Placement:
+    """Record an NRM decision: it sets the move-on deadline and moves the person to the next NRM stage."""
+    if placement.ended_at is not None:
+        raise ConflictError("this placement has ended")
+    if decided_at > clock.now():
+        raise InvalidError("decided_at", "must not be in the future")
+    placement.decision = decision
+    placement.decided_at = decided_at
+    placement.support_until = decided_at + periods.after(decision)
+    if decision in _STAGE_AFTER:
+        session.exec(
+            update(PlacementRequest)
+            .where(col(PlacementRequest.id) == placement.request_id)
+            .values(nrm_stage=_STAGE_AFTER[decision])
+        )
+    session.add(placement)
+    session.commit()
+    session.refresh(placement)
+    return placement
+
+
+def move_on(*, session: Session, placement: Placement) -> Placement:
+    """The person moves on: the placement ends, its beds are free, and the request is closed."""
+    if placement.ended_at is not None:
+        raise ConflictError("this placement has already ended")
+    at = clock.now()
+    hold = session.get(Hold, placement.hold_id)
+    assert hold is not None
+    _set_beds(
+        session, bed_ids(session=session, hold=hold), from_status=BedStatus.occupied, to_status=BedStatus.available
+    )
+    session.exec(
+        update(PlacementRequest)
+        .where(col(PlacementRequest.id) == placement.request_id)
+        .values(status=RequestStatus.closed, closed_at=at)
+    )
+    placement.ended_at = at
+    session.add(placement)
+    session.commit()
+    session.refresh(placement)
+    return placement
+
+
+def record_fallback(*, session: Session, request: PlacementRequest, fallback: Fallback) -> PlacementRequest:
+    """Close an open request with where the person went instead: unmet need, never counted as placed."""
+    assert request.id is not None
+    result = session.exec(
+        update(PlacementRequest)
+        .where(col(PlacementRequest.id) == request.id, col(PlacementRequest.status) == RequestStatus.open)
+        .values(status=RequestStatus.closed, closed_at=clock.now(), fallback=fallback)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise ConflictError("only an open request can be closed with a fallback; cancel its hold first")
+    session.commit()
+    session.refresh(request)
+    return request
 
 
 def describe(*, session: Session, hold: Hold, show_address: bool) -> HoldPublic:

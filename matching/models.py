@@ -55,6 +55,23 @@ class DeclineReason(StrEnum):
     other = "other"
 
 
+class NrmDecision(StrEnum):
+    positive_rg = "positive_rg"
+    negative_rg = "negative_rg"
+    positive_cg = "positive_cg"
+    negative_cg = "negative_cg"
+
+
+class Fallback(StrEnum):
+    """Where a person went when SafeBeds found no bed: unmet need, never counted as placed."""
+
+    hotel = "hotel"
+    police_station = "police_station"
+    sofa = "sofa"
+    other_accommodation = "other_accommodation"
+    none = "none"
+
+
 CHILD_VICTIM_MESSAGE = (
     "SafeBeds places adults only: a child victim goes to the local authority's children's services "
     "(out of hours, its emergency duty team), not to an adult safe house"
@@ -123,6 +140,8 @@ class PlacementRequest(RequestNeeds, table=True):
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     status: RequestStatus = Field(default=RequestStatus.open, sa_type=enum_column(RequestStatus))
     created_at: datetime = Field(sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    fallback: Fallback | None = Field(default=None, sa_type=enum_column(Fallback))
 
 
 class RequestPublic(RequestNeeds):
@@ -132,6 +151,12 @@ class RequestPublic(RequestNeeds):
     organisation_id: int
     status: RequestStatus
     created_at: datetime
+    closed_at: datetime | None
+    fallback: Fallback | None
+
+
+class FallbackCreate(StrictInput):
+    fallback: Fallback = Field(description="Where the person went instead of a SafeBeds bed")
 
 
 class SearchMatch(SQLModel):
@@ -194,6 +219,27 @@ class Placement(SQLModel, table=True):
     house_id: int = Field(foreign_key="house.id", index=True)
     started_at: datetime = Field(sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decision: NrmDecision | None = Field(default=None, sa_type=enum_column(NrmDecision))
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    support_until: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="The move-on deadline the latest decision sets"
+    )
+
+
+class PlacementPublic(SQLModel):
+    id: int
+    request_id: int
+    house_id: int
+    started_at: datetime
+    ended_at: datetime | None
+    decision: NrmDecision | None
+    decided_at: datetime | None
+    support_until: datetime | None
+
+
+class DecisionCreate(StrictInput):
+    decision: NrmDecision
+    decided_at: datetime | None = Field(default=None, description="When the decision was made; now if left out")
 
 
 class HoldCreate(StrictInput):

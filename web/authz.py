@@ -4,7 +4,7 @@ from enum import StrEnum
 
 from capacity.models import House, Organisation, User
 from capacity.vocab import Role
-from matching.models import Hold, HoldStatus, PlacementRequest
+from matching.models import Hold, HoldStatus, Placement, PlacementRequest
 
 
 class Permission(StrEnum):
@@ -98,6 +98,12 @@ def can_read_hold(user: User, *, request: PlacementRequest, house: House) -> boo
     return can_read_request(user, request) or can_manage_house(user, house)
 
 
-def can_see_hold_address(user: User, hold: Hold) -> bool:
-    """The address goes to the officer whose hold the provider accepted, and to nobody else through a hold."""
-    return hold.status == HoldStatus.accepted and user.id == hold.officer_id
+def can_see_hold_address(user: User, hold: Hold, placement: Placement | None) -> bool:
+    """The address goes to the officer whose hold was accepted, until the placement ends; to nobody else this way."""
+    live = placement is not None and placement.ended_at is None
+    return hold.status == HoldStatus.accepted and live and user.id == hold.officer_id
+
+
+def can_read_placement(user: User, *, request: PlacementRequest, house: House) -> bool:
+    """A placement is seen by the officers of the request's organisation, the house's provider, and admins."""
+    return can_read_request(user, request) or can_manage_house(user, house)

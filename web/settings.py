@@ -6,6 +6,8 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from matching.holds import SupportPeriods
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SAFEBEDS_", env_file=".env", extra="ignore")
@@ -19,11 +21,28 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(default=12, gt=0, description="A log-in ends this long after it began")
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (set when served over HTTPS)")
     hold_expiry_minutes: int = Field(default=120, gt=0, description="A hold lapses this long after it is made")
+    recovery_period_days: int = Field(
+        default=30, gt=0, description="Support after a positive Reasonable Grounds decision lasts at least this long"
+    )
+    move_on_after_positive_cg_days: int = Field(
+        default=45, gt=0, description="Move-on support after a positive Conclusive Grounds decision"
+    )
+    move_on_after_negative_days: int = Field(
+        default=9, gt=0, description="Support after a negative decision ends this soon (guidance: about 9 to 14 days)"
+    )
     max_upload_bytes: int = Field(default=2_000_000, gt=0, description="Largest CSV import accepted")
 
     @property
     def stale_after(self) -> timedelta:
         return timedelta(hours=self.stale_after_hours)
+
+    @property
+    def support_periods(self) -> SupportPeriods:
+        return SupportPeriods(
+            recovery=timedelta(days=self.recovery_period_days),
+            after_positive_cg=timedelta(days=self.move_on_after_positive_cg_days),
+            after_negative=timedelta(days=self.move_on_after_negative_days),
+        )
 
     @property
     def hold_expiry(self) -> timedelta:

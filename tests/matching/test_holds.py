@@ -15,9 +15,19 @@ from capacity.errors import ConflictError, InvalidError
 from capacity.models import Bed, BedUpdate, House, Organisation, User
 from capacity.vocab import BedStatus, Role
 from matching import holds
-from matching.models import DeclineReason, Hold, HoldBed, HoldStatus, Placement, PlacementRequest, RequestStatus
+from matching.models import (
+    DeclineReason,
+    Fallback,
+    Hold,
+    HoldBed,
+    HoldStatus,
+    NrmDecision,
+    Placement,
+    PlacementRequest,
+    RequestStatus,
+)
 from providers import service as providers_service
-from tests.factories import make_house, make_organisation, make_request, make_user
+from tests.factories import START, make_house, make_organisation, make_request, make_user
 from web.accounts import LoginSession
 
 TWO_HOURS = timedelta(hours=2)
@@ -206,3 +216,87 @@ def test_twenty_concurrent_holds_at_the_last_bed_give_exactly_one(
         assert [b.status for b in beds] == [BedStatus.held]
         assert len(session.exec(select(Hold).where(Hold.house_id == house_id)).all()) == 1
         assert len(session.exec(select(HoldBed).where(col(HoldBed.bed_id) == beds[0].id)).all()) == 1
+
+
+# Placements, decisions and move-on -----------------------------------------------------------------
+
+PERIODS = holds.SupportPeriods(
+    recovery=timedelta(days=30), after_positive_cg=timedelta(days=45), after_negative=timedelta(days=9)
+)
+
+
+def placed(session: Session, officer: User, provider: User, **request_fields: Any) -> Placement:
+    house = provider_house(session, provider, beds=1)
+    request = make_request(session, officer, **request_fields)
+    hold = holds.hold(session=session, request=request, house=house, officer=officer, expires_after=TWO_HOURS)
+    return holds.accept(session=session, hold=hold, provider=provider)
+
+
+@pytest.mark.parametrize(
+    ("decision", "days", "stage"),
+    [
+        (NrmDecision.positive_rg, 30, "recovery"),
+        (NrmDecision.positive_cg, 45, "move_on"),
+        (NrmDecision.negative_rg, 9, "pre_nrm"),
+        (NrmDecision.negative_cg, 9, "move_on"),
+    ],
+)
+def test_a_decision_sets_the_move_on_deadline_and_the_stage(
+    session: Session,
+    officer: User,
+    provider: User,
+    frozen: FrozenDateTimeFactory,
+    decision: NrmDecision,
+    days: int,
+    stage: str,
+) -> None:
+    placement = placed(session, officer, provider)
+    decided_at = START - timedelta(days=2)
+    recorded = holds.record_decision(
+        session=session, placement=placement, decision=decision, decided_at=decided_at, periods=PERIODS
+    )
+    assert recorded.support_until == decided_at + timedelta(days=days)
+    request = session.get(PlacementRequest, placement.request_id)
+    assert request is not None
+    session.refresh(request)
+    assert request.nrm_stage == stage
+
+
+def test_a_decision_cannot_be_in_the_future(
+    session: Session, officer: User, provider: User, frozen: FrozenDateTimeFactory
+) -> None:
+    placement = placed(session, officer, provider)
+    with pytest.raises(InvalidError) as caught:
+        holds.record_decision(
+            session=session,
+            placement=placement,
+            decision=NrmDecision.positive_rg,
+            decided_at=START + timedelta(hours=1),
+            periods=PERIODS,
+        )
+    assert caught.value.field == "decided_at"
+
+
+def test_move_on_frees_the_beds_and_closes_the_request(session: Session, officer: User, provider: User) -> None:
+    placement = placed(session, officer, provider, children=[])
+    house = session.get(House, placement.house_id)
+    assert house is not None
+    assert statuses(session, house) == [BedStatus.occupied]
+    ended = holds.move_on(session=session, placement=placement)
+    assert ended.ended_at is not None
+    assert statuses(session, house) == [BedStatus.available]
+    request = session.get(PlacementRequest, placement.request_id)
+    assert request is not None
+    session.refresh(request)
+    assert (request.status, request.fallback) == (RequestStatus.closed, None)
+    with pytest.raises(ConflictError, match="already ended"):
+        holds.move_on(session=session, placement=placement)
+
+
+def test_a_fallback_closes_an_open_request_as_unmet_need(session: Session, officer: User, provider: User) -> None:
+    request = make_request(session, officer)
+    closed = holds.record_fallback(session=session, request=request, fallback=Fallback.police_station)
+    assert (closed.status, closed.fallback) == (RequestStatus.closed, Fallback.police_station)
+    assert closed.closed_at is not None
+    with pytest.raises(ConflictError, match="only an open request"):
+        holds.record_fallback(session=session, request=request, fallback=Fallback.hotel)

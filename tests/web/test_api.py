@@ -554,6 +554,11 @@ def test_openapi_lists_the_api_and_no_pages(client: TestClient) -> None:
         "/api/holds/{hold_id}/accept",
         "/api/holds/{hold_id}/decline",
         "/api/holds/{hold_id}/cancel",
+        "/api/requests/{request_id}/fallback",
+        "/api/placements",
+        "/api/placements/{placement_id}",
+        "/api/placements/{placement_id}/decision",
+        "/api/placements/{placement_id}/move-on",
     }
 
 

@@ -66,6 +66,11 @@ ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/holds/{hold_id}/accept"): frozenset({PROVIDER, ADMIN}),
     ("POST", "/api/holds/{hold_id}/decline"): frozenset({PROVIDER, ADMIN}),
     ("POST", "/api/holds/{hold_id}/cancel"): frozenset({OFFICER, ADMIN}),
+    ("POST", "/api/requests/{request_id}/fallback"): frozenset({OFFICER, ADMIN}),
+    ("GET", "/api/placements"): frozenset({OFFICER, PROVIDER, ADMIN}),
+    ("GET", "/api/placements/{placement_id}"): frozenset({OFFICER, PROVIDER, ADMIN}),
+    ("POST", "/api/placements/{placement_id}/decision"): frozenset({OFFICER, PROVIDER, ADMIN}),
+    ("POST", "/api/placements/{placement_id}/move-on"): frozenset({OFFICER, PROVIDER, ADMIN}),
 }
 
 # Routes that read or change what one provider organisation owns: another provider gets 403.
@@ -83,6 +88,9 @@ OWNED = {
     ("GET", "/api/holds/{hold_id}"),
     ("POST", "/api/holds/{hold_id}/accept"),
     ("POST", "/api/holds/{hold_id}/decline"),
+    ("GET", "/api/placements/{placement_id}"),
+    ("POST", "/api/placements/{placement_id}/decision"),
+    ("POST", "/api/placements/{placement_id}/move-on"),
 }
 
 
@@ -124,6 +132,12 @@ def world(session: Session) -> World:
     target = make_user(session, OFFICER)
     placement = make_request(session, users[OFFICER], nrm_stage="recovery")
     hold = holds.hold(session=session, request=placement, house=house, officer=users[OFFICER], expires_after=HOUR)
+    placed_request = make_request(session, users[OFFICER], nrm_stage="recovery")
+    second_house = make_house(session, provider_org, beds=1)
+    accepted = holds.hold(
+        session=session, request=placed_request, house=second_house, officer=users[OFFICER], expires_after=HOUR
+    )
+    placed = holds.accept(session=session, hold=accepted, provider=users[PROVIDER])
     assert bed.id is not None and target.id is not None and placement.id is not None and hold.id is not None
     ids = {
         "organisation_id": provider_org.id,
@@ -132,6 +146,7 @@ def world(session: Session) -> World:
         "user_id": target.id,
         "request_id": placement.id,
         "hold_id": hold.id,
+        "placement_id": placed.id or 0,
     }
     return World(users=users, other_provider=other, ids=ids)
 

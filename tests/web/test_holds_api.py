@@ -119,3 +119,39 @@ def test_an_unanswered_hold_lapses(
     frozen.tick(timedelta(minutes=1))
     assert client.get(f"/api/holds/{hold['id']}").json()["status"] == "expired"
     assert client.get(f"/api/houses/{house.id}").json()["beds"]["available"] == 1
+
+
+def test_decisions_move_on_and_the_address_going_away(
+    client: TestClient, session: Session, refuge: Organisation, house: House, officer: User
+) -> None:
+    request = make_request(session, officer)
+    as_user(client, session, officer)
+    hold = client.post(f"/api/requests/{request.id}/holds", json={"house_id": house.id}).json()
+    provider = make_user(session, Role.provider, refuge)
+    as_user(client, session, provider)
+    client.post(f"/api/holds/{hold['id']}/accept")
+    [placement] = client.get("/api/placements").json()
+
+    decided = client.post(f"/api/placements/{placement['id']}/decision", json={"decision": "positive_rg"})
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["support_until"] is not None
+    bad = client.post(f"/api/placements/{placement['id']}/decision", json={"decision": "maybe"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "decision"]
+
+    as_user(client, session, officer)
+    assert client.get(f"/api/holds/{hold['id']}").json()["address"] == CANARY
+    assert client.post(f"/api/placements/{placement['id']}/move-on").status_code == 200
+    after = client.get(f"/api/holds/{hold['id']}")
+    assert CANARY not in after.text, "the address is the officer's only while the placement lasts"
+    assert client.get(f"/api/houses/{house.id}").json()["beds"]["available"] == 1
+    assert client.get(f"/api/requests/{request.id}").json()["status"] == "closed"
+
+
+def test_a_fallback_is_recorded_as_unmet_need(client: TestClient, session: Session, officer: User) -> None:
+    request = make_request(session, officer)
+    as_user(client, session, officer)
+    response = client.post(f"/api/requests/{request.id}/fallback", json={"fallback": "hotel"})
+    assert response.status_code == 200, response.text
+    assert (response.json()["status"], response.json()["fallback"]) == ("closed", "hotel")
+    again = client.post(f"/api/requests/{request.id}/fallback", json={"fallback": "sofa"})
+    assert again.status_code == 409

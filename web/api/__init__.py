@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from web.api import auth, holds, houses, organisations, reports, requests, users, vocabularies
+from web.api import auth, holds, houses, organisations, placements, reports, requests, users, vocabularies
 
 router = APIRouter(prefix="/api")
-for module in (auth, vocabularies, organisations, houses, requests, holds, users, reports):
+for module in (auth, vocabularies, organisations, houses, requests, holds, placements, users, reports):
     router.include_router(module.router)

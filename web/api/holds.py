@@ -39,7 +39,8 @@ ReadableHold = Annotated[Hold, Depends(readable_hold)]
 
 
 def show(session: SessionDep, hold: Hold, user: User) -> HoldPublic:
-    return holds.describe(session=session, hold=hold, show_address=authz.can_see_hold_address(user, hold))
+    placement = holds.placement_of(session=session, hold=hold)
+    return holds.describe(session=session, hold=hold, show_address=authz.can_see_hold_address(user, hold, placement))
 
 
 @router.post("/requests/{request_id}/holds", response_model=HoldPublic, status_code=status.HTTP_201_CREATED)

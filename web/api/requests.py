@@ -5,8 +5,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, status
 
 from capacity.models import User
+from matching import holds
 from matching import service as matching_service
-from matching.models import PlacementRequest, RequestCreate, RequestNeeds, RequestPublic, SearchResult
+from matching.models import (
+    FallbackCreate,
+    PlacementRequest,
+    RequestCreate,
+    RequestNeeds,
+    RequestPublic,
+    SearchResult,
+)
 from web import authz
 from web.authz import Permission
 from web.deps import PathId, SessionDep, SettingsDep, require
@@ -56,3 +64,11 @@ def search_for_request(
 ) -> SearchResult:
     """The instant search for a recorded request."""
     return matching_service.search(session=session, needs=request, stale_after=settings.stale_after)
+
+
+@router.post("/requests/{request_id}/fallback", response_model=RequestPublic)
+def record_fallback(
+    data: FallbackCreate, request: Annotated[PlacementRequest, Depends(readable_request)], session: SessionDep
+) -> PlacementRequest:
+    """Close an open request with where the person went instead (hotel, police station...): unmet need."""
+    return holds.record_fallback(session=session, request=request, fallback=data.fallback)

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 17:27:51.320469
+Create Date: 2026-11-23 17:33:24.382519
 """
 
 from collections.abc import Sequence
@@ -74,6 +74,21 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("closed_at", sa.DateTime(), nullable=True),
+        sa.Column(
+            "fallback",
+            sa.Enum(
+                "hotel",
+                "police_station",
+                "sofa",
+                "other_accommodation",
+                "none",
+                name="fallback",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=True,
+        ),
         sa.ForeignKeyConstraint(
             ["officer_id"],
             ["user_account.id"],
@@ -175,6 +190,21 @@ def upgrade() -> None:
         sa.Column("house_id", sa.Integer(), nullable=False),
         sa.Column("started_at", sa.DateTime(), nullable=False),
         sa.Column("ended_at", sa.DateTime(), nullable=True),
+        sa.Column(
+            "decision",
+            sa.Enum(
+                "positive_rg",
+                "negative_rg",
+                "positive_cg",
+                "negative_cg",
+                name="nrmdecision",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=True,
+        ),
+        sa.Column("decided_at", sa.DateTime(), nullable=True),
+        sa.Column("support_until", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["hold_id"],
             ["hold.id"],
