@@ -247,6 +247,16 @@ def get_placements(
     return session.exec(query).all()
 
 
+def bed_is_placed(*, session: Session, bed_id: int) -> bool:
+    """True while the bed is occupied by a live SafeBeds placement (its status is then not the provider's to change)."""
+    query = (
+        select(Placement.id)
+        .join(HoldBed, col(HoldBed.hold_id) == col(Placement.hold_id))
+        .where(col(HoldBed.bed_id) == bed_id, col(Placement.ended_at).is_(None))
+    )
+    return session.exec(query).first() is not None
+
+
 def record_decision(
     *, session: Session, placement: Placement, decision: NrmDecision, decided_at: datetime, periods: SupportPeriods
 ) -> Placement:

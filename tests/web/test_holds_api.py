@@ -155,3 +155,21 @@ def test_a_fallback_is_recorded_as_unmet_need(client: TestClient, session: Sessi
     assert (response.json()["status"], response.json()["fallback"]) == ("closed", "hotel")
     again = client.post(f"/api/requests/{request.id}/fallback", json={"fallback": "sofa"})
     assert again.status_code == 409
+
+
+def test_a_placed_bed_is_not_freed_by_hand(
+    client: TestClient, session: Session, refuge: Organisation, house: House, officer: User
+) -> None:
+    request = make_request(session, officer)
+    as_user(client, session, officer)
+    hold = client.post(f"/api/requests/{request.id}/holds", json={"house_id": house.id}).json()
+    as_user(client, session, make_user(session, Role.provider, refuge))
+    client.post(f"/api/holds/{hold['id']}/accept")
+    [bed] = client.get(f"/api/houses/{house.id}/beds").json()
+    response = client.patch(f"/api/beds/{bed['id']}", json={"status": "available"})
+    assert response.status_code == 409
+    assert "record the move-on instead" in response.json()["detail"]
+    assert client.patch(f"/api/beds/{bed['id']}", json={"label": "Garden room"}).status_code == 200
+    [placement] = client.get("/api/placements").json()
+    client.post(f"/api/placements/{placement['id']}/move-on")
+    assert client.patch(f"/api/beds/{bed['id']}", json={"status": "out_of_service"}).status_code == 200

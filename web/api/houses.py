@@ -8,6 +8,7 @@ from pydantic import Field
 from sqlmodel import Session
 
 from capacity import service as capacity_service
+from capacity.errors import ConflictError
 from capacity.models import (
     MAX_ID,
     Bed,
@@ -21,6 +22,7 @@ from capacity.models import (
     HouseUpdate,
     User,
 )
+from matching import holds
 from providers import service as providers_service
 from providers.imports import MAX_BEDS
 from web import authz
@@ -124,4 +126,6 @@ def add_beds(
 @router.patch("/beds/{bed_id}", response_model=BedPublic)
 def update_bed(data: BedUpdate, bed: Annotated[Bed, Depends(managed_bed)], session: SessionDep) -> Bed:
     """Relabel a bed or change its status (available, occupied, out of service)."""
+    if data.status is not None and holds.bed_is_placed(session=session, bed_id=bed.id or 0):
+        raise ConflictError("this bed is occupied by a SafeBeds placement; record the move-on instead")
     return providers_service.update_bed(session=session, bed=bed, data=data)
