@@ -18,6 +18,7 @@ class Permission(StrEnum):
     read_capacity_report = "read_capacity_report"
     manage_users = "manage_users"
     make_requests = "make_requests"
+    allocate_queue = "allocate_queue"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

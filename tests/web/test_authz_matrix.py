@@ -71,6 +71,8 @@ ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/placements/{placement_id}"): frozenset({OFFICER, PROVIDER, ADMIN}),
     ("POST", "/api/placements/{placement_id}/decision"): frozenset({OFFICER, PROVIDER, ADMIN}),
     ("POST", "/api/placements/{placement_id}/move-on"): frozenset({OFFICER, PROVIDER, ADMIN}),
+    ("POST", "/api/allocation/proposal"): frozenset({ADMIN}),
+    ("POST", "/api/allocation/confirm"): frozenset({ADMIN}),
 }
 
 # Routes that read or change what one provider organisation owns: another provider gets 403.

@@ -2,8 +2,19 @@
 
 from fastapi import APIRouter
 
-from web.api import auth, holds, houses, organisations, placements, reports, requests, users, vocabularies
+from web.api import (
+    allocation,
+    auth,
+    holds,
+    houses,
+    organisations,
+    placements,
+    reports,
+    requests,
+    users,
+    vocabularies,
+)
 
 router = APIRouter(prefix="/api")
-for module in (auth, vocabularies, organisations, houses, requests, holds, placements, users, reports):
+for module in (auth, vocabularies, organisations, houses, requests, holds, placements, allocation, users, reports):
     router.include_router(module.router)

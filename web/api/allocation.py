@@ -1,0 +1,56 @@
+"""Whole-queue allocation for a coordinator (an admin): propose with the solver, then confirm as holds."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import Field
+from sqlmodel import SQLModel
+
+from capacity.models import StrictInput, User
+from matching import allocation, holds
+from matching.instance import Assignment, Id, Result
+from matching.models import HoldPublic
+from web.authz import Permission
+from web.deps import SessionDep, SettingsDep, require
+
+router = APIRouter(prefix="/allocation", tags=["allocation"])
+Coordinator = Annotated[User, Depends(require(Permission.allocate_queue))]
+
+
+class ProposalAsk(StrictInput):
+    time_limit_s: float = Field(default=5.0, gt=0, le=60, description="Seconds the solver may take")
+
+
+class Confirmation(StrictInput):
+    assignments: list[Assignment] = Field(max_length=10_000)
+
+
+class NotHeld(SQLModel):
+    request: Id
+    house: Id
+    reason: str
+
+
+class Confirmed(SQLModel):
+    holds: list[HoldPublic]
+    not_held: list[NotHeld]
+
+
+@router.post("/proposal", response_model=Result)
+def propose(ask: ProposalAsk, user: Coordinator, session: SessionDep, settings: SettingsDep) -> Result:
+    """The best allocation of every open request to today's free beds. Nothing is held until confirmed."""
+    return allocation.propose(
+        session=session, stale_after=settings.stale_after, time_limit_s=ask.time_limit_s, workers=2
+    )
+
+
+@router.post("/confirm", response_model=Confirmed)
+def confirm(data: Confirmation, user: Coordinator, session: SessionDep, settings: SettingsDep) -> Confirmed:
+    """Hold each confirmed assignment; any that can no longer be held is reported, not half-done."""
+    made, failed = allocation.confirm(
+        session=session, assignments=data.assignments, coordinator=user, expires_after=settings.hold_expiry
+    )
+    return Confirmed(
+        holds=[holds.describe(session=session, hold=hold, show_address=False) for hold in made],
+        not_held=[NotHeld(request=a.request, house=a.house, reason=reason) for a, reason in failed],
+    )
