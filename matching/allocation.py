@@ -16,8 +16,9 @@ from capacity import service as capacity_service
 from capacity.errors import DomainError
 from capacity.models import User
 from matching import holds, solver
+from matching import service as matching_service
 from matching.instance import Assignment, Instance, Result
-from matching.models import Hold, PlacementRequest, RequestStatus, Urgency
+from matching.models import Hold, LinkKind, PlacementRequest, RequestStatus, Urgency
 from matching.search import house_snapshot, request_snapshot
 
 URGENCY_BASE = {Urgency.tonight: 100, Urgency.within_72h: 30, Urgency.planned: 10}
@@ -47,8 +48,17 @@ def build_instance(*, session: Session, stale_after: timedelta) -> Instance:
         stale_after=stale_after,
         show_address=lambda _: False,
     )
-    requests = [request_snapshot(r, id=r.id or 0, priority=priority(r, at=at)) for r in open_requests(session=session)]
-    return Instance(houses=[house_snapshot(h) for h in houses], requests=requests)
+    waiting = open_requests(session=session)
+    ids = {r.id for r in waiting if r.id is not None}
+    links = [link for link in matching_service.links(session=session, request_ids=list(ids)) if link.other_id in ids]
+    keep_apart = {tuple(sorted((link.request_id, link.other_id))) for link in links if link.kind == LinkKind.keep_apart}
+    together = [[link.request_id, link.other_id] for link in links if link.kind == LinkKind.place_together]
+    return Instance(
+        houses=[house_snapshot(h) for h in houses],
+        requests=[request_snapshot(r, id=r.id or 0, priority=priority(r, at=at)) for r in waiting],
+        keep_apart=sorted(keep_apart),
+        place_together=together,
+    )
 
 
 def propose(*, session: Session, stale_after: timedelta, time_limit_s: float, workers: int) -> Result:

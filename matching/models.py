@@ -126,8 +126,29 @@ class RequestNeeds(StrictInput):
         return age_band
 
 
+class LinkKind(StrEnum):
+    keep_apart = "keep_apart"
+    place_together = "place_together"
+
+
 class RequestCreate(RequestNeeds):
     reference: Reference = Field(max_length=40)
+    keep_apart: list[int] = Field(
+        default_factory=list, max_length=50, description="Open requests of the same case who must not share a house"
+    )
+    place_together: list[int] = Field(
+        default_factory=list, max_length=20, description="Open requests who go to the same house, or none of them"
+    )
+
+
+class RequestLink(SQLModel, table=True):
+    """Two requests of the same case: co-victims kept apart, or family placed together."""
+
+    __tablename__ = "request_link"
+
+    request_id: int = Field(foreign_key="placement_request.id", primary_key=True)
+    other_id: int = Field(foreign_key="placement_request.id", primary_key=True, index=True)
+    kind: LinkKind = Field(sa_type=enum_column(LinkKind))
 
 
 class PlacementRequest(RequestNeeds, table=True):
@@ -153,6 +174,8 @@ class RequestPublic(RequestNeeds):
     created_at: datetime
     closed_at: datetime | None
     fallback: Fallback | None
+    keep_apart: list[int] = Field(default_factory=list)
+    place_together: list[int] = Field(default_factory=list)
 
 
 class FallbackCreate(StrictInput):

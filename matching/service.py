@@ -7,21 +7,63 @@ from sqlmodel import Session, col, select
 
 from capacity import clock
 from capacity import service as capacity_service
+from capacity.errors import InvalidError
 from capacity.models import User
 from matching import search as search_module
-from matching.models import PlacementRequest, RequestCreate, RequestNeeds, SearchResult
+from matching.models import (
+    LinkKind,
+    PlacementRequest,
+    RequestCreate,
+    RequestLink,
+    RequestNeeds,
+    RequestPublic,
+    RequestStatus,
+    SearchResult,
+)
 
 
 def create(*, session: Session, officer: User, data: RequestCreate) -> PlacementRequest:
-    """Record a placement request for the officer's organisation."""
+    """Record a placement request for the officer's organisation, linked to others of the same case."""
+    links = [(other, LinkKind.keep_apart) for other in data.keep_apart]
+    links += [(other, LinkKind.place_together) for other in data.place_together]
+    if both := sorted(set(data.keep_apart) & set(data.place_together)):
+        raise InvalidError("place_together", f"request {both[0]} cannot be both kept apart and placed together")
+    for other_id, kind in links:
+        other = session.get(PlacementRequest, other_id)
+        if other is None or other.organisation_id != officer.organisation_id:
+            raise InvalidError(kind.value, f"no request {other_id} of your organisation")
+        if other.status != RequestStatus.open:
+            raise InvalidError(kind.value, f"request {other_id} is {other.status}, not open")
     request = PlacementRequest.model_validate(
-        data,
+        data.model_dump(exclude={"keep_apart", "place_together"}),
         update={"officer_id": officer.id, "organisation_id": officer.organisation_id, "created_at": clock.now()},
     )
     session.add(request)
+    session.flush()
+    assert request.id is not None
+    for other_id, kind in links:
+        session.add(RequestLink(request_id=request.id, other_id=other_id, kind=kind))
+        session.add(RequestLink(request_id=other_id, other_id=request.id, kind=kind))
     session.commit()
     session.refresh(request)
     return request
+
+
+def links(*, session: Session, request_ids: Sequence[int]) -> Sequence[RequestLink]:
+    """The links from these requests to others."""
+    return session.exec(select(RequestLink).where(col(RequestLink.request_id).in_(request_ids))).all()
+
+
+def describe(*, session: Session, request: PlacementRequest) -> RequestPublic:
+    """A request as its officers see it, with the requests it is linked to."""
+    found = links(session=session, request_ids=[request.id or 0])
+    return RequestPublic.model_validate(
+        request,
+        update={
+            "keep_apart": sorted(link.other_id for link in found if link.kind == LinkKind.keep_apart),
+            "place_together": sorted(link.other_id for link in found if link.kind == LinkKind.place_together),
+        },
+    )
 
 
 def get(*, session: Session, request_id: int) -> PlacementRequest | None:

@@ -68,3 +68,17 @@ def test_a_coordinator_proposes_and_confirms_through_the_api(client: TestClient,
     confirmed = client.post("/api/allocation/confirm", json={"assignments": body["assignments"]})
     assert confirmed.status_code == 200, confirmed.text
     assert len(confirmed.json()["holds"]) == 2 and confirmed.json()["not_held"] == []
+
+
+def test_the_queue_s_links_reach_the_solver(session: Session, settings: Settings) -> None:
+    officer = make_user(session, Role.officer)
+    make_house(session, make_organisation(session), beds=3)
+    victim = make_request(session, officer, nrm_stage="recovery")
+    make_request(session, officer, nrm_stage="recovery", keep_apart=[victim.id])
+    sister = make_request(session, officer, nrm_stage="recovery")
+    make_request(session, officer, nrm_stage="recovery", place_together=[sister.id])
+    instance = allocation.build_instance(session=session, stale_after=settings.stale_after)
+    assert len(instance.keep_apart) == 1 and len(instance.place_together) == 2
+    proposal = allocation.propose(session=session, stale_after=settings.stale_after, time_limit_s=5, workers=2)
+    placed = {a.request for a in proposal.assignments}
+    assert len(placed) == 3 and {sister.id} <= placed, "one of the kept-apart pair, and the siblings together"

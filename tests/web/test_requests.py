@@ -90,3 +90,38 @@ def test_search_for_a_recorded_request(officer_client: TestClient, session: Sess
     response = officer_client.get(f"/api/requests/{recorded.id}/search")
     assert response.status_code == 200, response.text
     assert [m["area"] for m in response.json()["matches"]] == ["camden"]
+
+
+def test_requests_of_one_case_are_linked_both_ways(client: TestClient, session: Session) -> None:
+    officer = make_user(session, Role.officer)
+    sister = make_request(session, officer)
+    trafficker_victim = make_request(session, officer)
+    log_in(client, officer)
+    response = client.post(
+        "/api/requests",
+        json=request_data(place_together=[sister.id], keep_apart=[trafficker_victim.id]),
+    )
+    assert response.status_code == 201, response.text
+    brother = response.json()
+    assert (brother["place_together"], brother["keep_apart"]) == ([sister.id], [trafficker_victim.id])
+    assert client.get(f"/api/requests/{sister.id}").json()["place_together"] == [brother["id"]]
+    assert client.get(f"/api/requests/{trafficker_victim.id}").json()["keep_apart"] == [brother["id"]]
+
+
+@pytest.mark.parametrize("kind", ["keep_apart", "place_together"])
+def test_a_link_to_another_organisations_request_is_refused(client: TestClient, session: Session, kind: str) -> None:
+    elsewhere = make_request(session, make_user(session, Role.officer))
+    log_in(client, make_user(session, Role.officer))
+    response = client.post("/api/requests", json=request_data(**{kind: [elsewhere.id]}))
+    assert response.status_code == 422
+    assert problem_fields(response) == [kind]
+    assert client.get("/api/requests").json() == []
+
+
+def test_a_request_cannot_be_both_kept_apart_and_placed_together(client: TestClient, session: Session) -> None:
+    officer = make_user(session, Role.officer)
+    other = make_request(session, officer)
+    log_in(client, officer)
+    response = client.post("/api/requests", json=request_data(keep_apart=[other.id], place_together=[other.id]))
+    assert response.status_code == 422
+    assert problem_fields(response) == ["place_together"]

@@ -40,22 +40,24 @@ def search(needs: RequestNeeds, user: Requester, session: SessionDep, settings: 
 
 
 @router.post("/requests", response_model=RequestPublic, status_code=status.HTTP_201_CREATED)
-def create_request(data: RequestCreate, user: Requester, session: SessionDep) -> PlacementRequest:
+def create_request(data: RequestCreate, user: Requester, session: SessionDep) -> RequestPublic:
     """Record a placement request: a case reference and the needs, never a name or a story."""
-    return matching_service.create(session=session, officer=user, data=data)
+    created = matching_service.create(session=session, officer=user, data=data)
+    return matching_service.describe(session=session, request=created)
 
 
 @router.get("/requests", response_model=list[RequestPublic])
-def list_requests(user: Requester, session: SessionDep) -> list[PlacementRequest]:
+def list_requests(user: Requester, session: SessionDep) -> list[RequestPublic]:
     """Requests newest first: an officer's organisation's, or every request for an admin."""
     organisation_id = None if authz.has_permission(user, Permission.manage_any_house) else user.organisation_id
-    return list(matching_service.get_all(session=session, organisation_id=organisation_id))
+    found = matching_service.get_all(session=session, organisation_id=organisation_id)
+    return [matching_service.describe(session=session, request=request) for request in found]
 
 
 @router.get("/requests/{request_id}", response_model=RequestPublic)
-def get_request(request: Annotated[PlacementRequest, Depends(readable_request)]) -> PlacementRequest:
+def get_request(request: Annotated[PlacementRequest, Depends(readable_request)], session: SessionDep) -> RequestPublic:
     """One placement request."""
-    return request
+    return matching_service.describe(session=session, request=request)
 
 
 @router.get("/requests/{request_id}/search", response_model=SearchResult)
@@ -69,6 +71,7 @@ def search_for_request(
 @router.post("/requests/{request_id}/fallback", response_model=RequestPublic)
 def record_fallback(
     data: FallbackCreate, request: Annotated[PlacementRequest, Depends(readable_request)], session: SessionDep
-) -> PlacementRequest:
+) -> RequestPublic:
     """Close an open request with where the person went instead (hotel, police station...): unmet need."""
-    return holds.record_fallback(session=session, request=request, fallback=data.fallback)
+    closed = holds.record_fallback(session=session, request=request, fallback=data.fallback)
+    return matching_service.describe(session=session, request=closed)

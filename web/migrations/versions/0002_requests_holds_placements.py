@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 17:33:24.382519
+Create Date: 2026-11-23 17:39:24.995124
 """
 
 from collections.abc import Sequence
@@ -166,6 +166,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_hold_status"), ["status"], unique=False)
 
     op.create_table(
+        "request_link",
+        sa.Column("request_id", sa.Integer(), nullable=False),
+        sa.Column("other_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("keep_apart", "place_together", name="linkkind", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["other_id"],
+            ["placement_request.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["request_id"],
+            ["placement_request.id"],
+        ),
+        sa.PrimaryKeyConstraint("request_id", "other_id"),
+    )
+    with op.batch_alter_table("request_link", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_request_link_other_id"), ["other_id"], unique=False)
+
+    op.create_table(
         "hold_bed",
         sa.Column("hold_id", sa.Integer(), nullable=False),
         sa.Column("bed_id", sa.Integer(), nullable=False),
@@ -235,6 +257,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_hold_bed_bed_id"))
 
     op.drop_table("hold_bed")
+    with op.batch_alter_table("request_link", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_request_link_other_id"))
+
+    op.drop_table("request_link")
     with op.batch_alter_table("hold", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_hold_status"))
         batch_op.drop_index(batch_op.f("ix_hold_request_id"))
