@@ -130,51 +130,60 @@ def hold(*, session: Session, request: PlacementRequest, house: House, officer: 
     return new
 
 
-def _end(session: Session, hold: Hold, *, status: HoldStatus, by: User | None, reason: DeclineReason | None) -> Hold:
-    """End a waiting hold: free its beds and reopen its request."""
+def _decide(session: Session, hold: Hold, *, to_status: HoldStatus, by: User | None, **values: object) -> bool:
+    """Move a waiting hold to `to_status` if it is still waiting (and, unless expiring, not yet due).
+
+    One conditional UPDATE on the hold row: of an acceptance, a decline, a cancellation and an
+    expiry racing for the same hold, exactly one matches; the others change nothing. Only the
+    winner then touches the hold's beds, so a bed freed by one can never be taken by another.
+    """
     at = clock.now()
+    due = col(Hold.expires_at) <= at if to_status == HoldStatus.expired else col(Hold.expires_at) > at
+    result = session.exec(
+        update(Hold)
+        .where(col(Hold.id) == hold.id, col(Hold.status) == HoldStatus.waiting, due)
+        .values(status=to_status, decided_at=at, decided_by=by.id if by else None, **values)
+    )
+    return int(result.rowcount) == 1
+
+
+def _release(session: Session, hold: Hold) -> None:
+    """Free an ended hold's beds and give its request back to the officer."""
     _set_beds(session, bed_ids(session=session, hold=hold), from_status=BedStatus.held, to_status=BedStatus.available)
     _set_request(session, hold.request_id, from_status=RequestStatus.held, to_status=RequestStatus.open)
-    hold.status = status
-    hold.decided_at = at
-    hold.decided_by = by.id if by else None
-    hold.decline_reason = reason
-    session.add(hold)
-    return hold
 
 
-def _still_waiting(session: Session, hold: Hold) -> None:
-    """Raise ConflictError unless the hold is waiting and not yet due to expire."""
+def _refuse(session: Session, hold: Hold) -> ConflictError:
+    """The error for a hold someone else has already decided (or that has lapsed)."""
+    session.rollback()
     expire_due(session=session)
     session.refresh(hold)
-    if hold.status != HoldStatus.waiting:
-        raise ConflictError(f"this hold has already been {hold.status}")
+    return ConflictError(f"this hold has already been {hold.status}")
 
 
 def accept(*, session: Session, hold: Hold, provider: User) -> Placement:
     """The provider accepts: the held beds become occupied and the request is placed."""
-    _still_waiting(session, hold)
     assert hold.id is not None
+    if not _decide(session, hold, to_status=HoldStatus.accepted, by=provider):
+        raise _refuse(session, hold)
     beds = bed_ids(session=session, hold=hold)
     if _set_beds(session, beds, from_status=BedStatus.held, to_status=BedStatus.occupied) != len(beds):
         session.rollback()
         raise ConflictError("the held beds changed; ask the officer to hold again")
     _set_request(session, hold.request_id, from_status=RequestStatus.held, to_status=RequestStatus.placed)
-    at = clock.now()
-    hold.status = HoldStatus.accepted
-    hold.decided_at = at
-    hold.decided_by = provider.id
-    placement = Placement(request_id=hold.request_id, hold_id=hold.id, house_id=hold.house_id, started_at=at)
-    session.add_all([hold, placement])
+    placement = Placement(request_id=hold.request_id, hold_id=hold.id, house_id=hold.house_id, started_at=clock.now())
+    session.add(placement)
     capacity_service.commit(session=session, conflict="this hold was accepted a moment ago")
+    session.refresh(hold)
     session.refresh(placement)
     return placement
 
 
 def decline(*, session: Session, hold: Hold, provider: User, reason: DeclineReason) -> Hold:
     """The provider declines, with a reason: the beds are free again and the request goes back to the officer."""
-    _still_waiting(session, hold)
-    _end(session, hold, status=HoldStatus.declined, by=provider, reason=reason)
+    if not _decide(session, hold, to_status=HoldStatus.declined, by=provider, decline_reason=reason):
+        raise _refuse(session, hold)
+    _release(session, hold)
     session.commit()
     session.refresh(hold)
     return hold
@@ -182,8 +191,9 @@ def decline(*, session: Session, hold: Hold, provider: User, reason: DeclineReas
 
 def cancel(*, session: Session, hold: Hold, officer: User) -> Hold:
     """The officer lets a waiting hold go."""
-    _still_waiting(session, hold)
-    _end(session, hold, status=HoldStatus.cancelled, by=officer, reason=None)
+    if not _decide(session, hold, to_status=HoldStatus.cancelled, by=officer):
+        raise _refuse(session, hold)
+    _release(session, hold)
     session.commit()
     session.refresh(hold)
     return hold
@@ -194,10 +204,13 @@ def expire_due(*, session: Session) -> int:
     due = session.exec(
         select(Hold).where(col(Hold.status) == HoldStatus.waiting, col(Hold.expires_at) <= clock.now())
     ).all()
+    expired = 0
     for each in due:
-        _end(session, each, status=HoldStatus.expired, by=None, reason=None)
+        if _decide(session, each, to_status=HoldStatus.expired, by=None):
+            _release(session, each)
+            expired += 1
     session.commit()
-    return len(due)
+    return expired
 
 
 @dataclass(frozen=True)

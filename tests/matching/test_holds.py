@@ -300,3 +300,46 @@ def test_a_fallback_closes_an_open_request_as_unmet_need(session: Session, offic
     assert closed.closed_at is not None
     with pytest.raises(ConflictError, match="only an open request"):
         holds.record_fallback(session=session, request=request, fallback=Fallback.hotel)
+
+
+def test_racing_decisions_on_one_hold_give_exactly_one(engine: Engine, race: tuple[int, list[tuple[int, int]]]) -> None:
+    house_id, contenders = race
+    officer_id, request_id = contenders[0]
+    with Session(engine) as session:
+        officer, request, house = (
+            session.get(User, officer_id),
+            session.get(PlacementRequest, request_id),
+            session.get(House, house_id),
+        )
+        assert officer is not None and request is not None and house is not None
+        hold_id = holds.hold(session=session, request=request, house=house, officer=officer, expires_after=TWO_HOURS).id
+
+    def decide(turn: int) -> str:
+        with Session(engine) as session:
+            hold, user = session.get(Hold, hold_id), session.get(User, officer_id)
+            assert hold is not None and user is not None
+            try:
+                if turn % 3 == 0:
+                    holds.accept(session=session, hold=hold, provider=user)
+                elif turn % 3 == 1:
+                    holds.decline(session=session, hold=hold, provider=user, reason=DeclineReason.other)
+                else:
+                    holds.cancel(session=session, hold=hold, officer=user)
+            except ConflictError:
+                return "refused"
+            return "decided"
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(pool.map(decide, range(12)))
+    assert outcomes.count("decided") == 1
+    with Session(engine) as session:
+        hold = session.get(Hold, hold_id)
+        request = session.get(PlacementRequest, request_id)
+        [bed] = session.exec(select(Bed).where(Bed.house_id == house_id)).all()
+        assert hold is not None and request is not None
+        expected = {
+            HoldStatus.accepted: (BedStatus.occupied, RequestStatus.placed),
+            HoldStatus.declined: (BedStatus.available, RequestStatus.open),
+            HoldStatus.cancelled: (BedStatus.available, RequestStatus.open),
+        }
+        assert (bed.status, request.status) == expected[HoldStatus(hold.status)]
