@@ -17,8 +17,8 @@ from capacity.errors import DomainError
 from capacity.models import User
 from matching import holds, solver
 from matching import service as matching_service
-from matching.instance import Assignment, Instance, Result
-from matching.models import Hold, LinkKind, PlacementRequest, RequestStatus, Urgency
+from matching.instance import Instance, Result
+from matching.models import AssignmentConfirm, Hold, LinkKind, PlacementRequest, RequestStatus, Urgency
 from matching.search import house_snapshot, request_snapshot
 
 URGENCY_BASE = {Urgency.tonight: 100, Urgency.within_72h: 30, Urgency.planned: 10}
@@ -63,28 +63,30 @@ def build_instance(*, session: Session, stale_after: timedelta) -> Instance:
 
 def propose(*, session: Session, stale_after: timedelta, time_limit_s: float, workers: int) -> Result:
     """The best allocation of the open queue to today's free beds: a proposal, nothing is held."""
-    return solver.solve(
-        build_instance(session=session, stale_after=stale_after), time_limit_s=time_limit_s, workers=workers
-    )
+    instance = build_instance(session=session, stale_after=stale_after)
+    # End the read before the search: on SQLite an open transaction would hold the write lock throughout.
+    session.commit()
+    return solver.solve(instance, time_limit_s=time_limit_s, workers=workers)
 
 
 def confirm(
-    *, session: Session, assignments: Sequence[Assignment], coordinator: User, expires_after: timedelta
-) -> tuple[list[Hold], list[tuple[Assignment, str]]]:
+    *, session: Session, assignments: Sequence[AssignmentConfirm], expires_after: timedelta
+) -> tuple[list[Hold], list[tuple[AssignmentConfirm, str]]]:
     """Hold a confirmed proposal, assignment by assignment; return the holds made and those that could not be."""
     made: list[Hold] = []
-    failed: list[tuple[Assignment, str]] = []
+    failed: list[tuple[AssignmentConfirm, str]] = []
     for assignment in assignments:
         request = session.get(PlacementRequest, assignment.request)
-        house = capacity_service.get_house(session=session, house_id=int(assignment.house))
+        house = capacity_service.get_house(session=session, house_id=assignment.house)
         if request is None or house is None:
             failed.append((assignment, "no such request or house"))
             continue
+        # The hold is the requesting officer's, so the address reaches them once it is accepted.
+        officer = session.get(User, request.officer_id)
+        assert officer is not None
         try:
             made.append(
-                holds.hold(
-                    session=session, request=request, house=house, officer=coordinator, expires_after=expires_after
-                )
+                holds.hold(session=session, request=request, house=house, officer=officer, expires_after=expires_after)
             )
         except DomainError as error:
             failed.append((assignment, error.message))

@@ -23,6 +23,7 @@ class Reason(StrEnum):
     AREA_EXCLUDED = "AREA_EXCLUDED"
     FAITH_BASED = "FAITH_BASED"
     NOT_ENOUGH_BEDS = "NOT_ENOUGH_BEDS"
+    NOT_SOLVED = "NOT_SOLVED"
 
 
 # How a person reads each reason in a "ruled out" summary ("9 female only, 2 full").
@@ -37,6 +38,7 @@ REASON_PHRASES: dict[Reason, str] = {
     Reason.AREA_EXCLUDED: "in an excluded area",
     Reason.FAITH_BASED: "faith-based",
     Reason.NOT_ENOUGH_BEDS: "full",
+    Reason.NOT_SOLVED: "not allocated in the time allowed",
 }
 
 Rule = Callable[[RequestSnapshot, HouseSnapshot], Reason | None]

@@ -26,9 +26,11 @@ from matching.models import (
     HoldBed,
     HoldPublic,
     HoldStatus,
+    LinkKind,
     NrmDecision,
     Placement,
     PlacementRequest,
+    RequestLink,
     RequestNeeds,
     RequestStatus,
 )
@@ -89,6 +91,8 @@ def hold(*, session: Session, request: PlacementRequest, house: House, officer: 
     )[0]
     if reasons := unsuitable_reasons(request_snapshot(request), house_snapshot(described)):
         raise InvalidError("house_id", f"this house cannot take this person: {', '.join(reasons)}")
+    if clash := _link_clash(session, request, house_id=house.id or 0):
+        raise InvalidError("house_id", clash)
     needed = 1 + len(request.children)
     free = [
         bed_id
@@ -130,6 +134,25 @@ def hold(*, session: Session, request: PlacementRequest, house: House, officer: 
     return new
 
 
+def _live_house(session: Session, request_id: int) -> int | None:
+    """The house a request is held or placed in now, if any."""
+    waiting = select(Hold.house_id).where(Hold.request_id == request_id, col(Hold.status) == HoldStatus.waiting)
+    placed = select(Placement.house_id).where(Placement.request_id == request_id, col(Placement.ended_at).is_(None))
+    return session.exec(waiting).first() or session.exec(placed).first()
+
+
+def _link_clash(session: Session, request: PlacementRequest, *, house_id: int) -> str | None:
+    """Why the request's case links forbid this house: a co-victim there, or family elsewhere."""
+    links = session.exec(select(RequestLink).where(RequestLink.request_id == request.id)).all()
+    for link in links:
+        partner_house = _live_house(session, link.other_id)
+        if link.kind == LinkKind.keep_apart and partner_house == house_id:
+            return "a person of the same case who must be kept apart is held or placed in this house"
+        if link.kind == LinkKind.place_together and partner_house not in (None, house_id):
+            return "a family member to be placed together is held or placed in another house"
+    return None
+
+
 def _decide(session: Session, hold: Hold, *, to_status: HoldStatus, by: User | None, **values: object) -> bool:
     """Move a waiting hold to `to_status` if it is still waiting (and, unless expiring, not yet due).
 
@@ -169,7 +192,9 @@ def accept(*, session: Session, hold: Hold, provider: User) -> Placement:
     beds = bed_ids(session=session, hold=hold)
     if _set_beds(session, beds, from_status=BedStatus.held, to_status=BedStatus.occupied) != len(beds):
         session.rollback()
-        raise ConflictError("the held beds changed; ask the officer to hold again")
+        # Do not leave the officer waiting on a hold that can never be accepted.
+        decline(session=session, hold=hold, provider=provider, reason=DeclineReason.no_longer_available)
+        raise ConflictError("the held beds changed, so the hold was declined as no longer available")
     _set_request(session, hold.request_id, from_status=RequestStatus.held, to_status=RequestStatus.placed)
     placement = Placement(request_id=hold.request_id, hold_id=hold.id, house_id=hold.house_id, started_at=clock.now())
     session.add(placement)
@@ -202,7 +227,9 @@ def cancel(*, session: Session, hold: Hold, officer: User) -> Hold:
 def expire_due(*, session: Session) -> int:
     """Expire every waiting hold whose time is up, freeing its beds; return how many expired."""
     due = session.exec(
-        select(Hold).where(col(Hold.status) == HoldStatus.waiting, col(Hold.expires_at) <= clock.now())
+        select(Hold)
+        .where(col(Hold.status) == HoldStatus.waiting, col(Hold.expires_at) <= clock.now())
+        .order_by(col(Hold.id))  # one lock order for every caller, so two cannot deadlock
     ).all()
     expired = 0
     for each in due:
@@ -295,9 +322,17 @@ def record_decision(
 
 def move_on(*, session: Session, placement: Placement) -> Placement:
     """The person moves on: the placement ends, its beds are free, and the request is closed."""
-    if placement.ended_at is not None:
-        raise ConflictError("this placement has already ended")
     at = clock.now()
+    # One conditional update: of two move-ons (a double click, or officer and provider at once) only
+    # one ends the placement, so beds someone else took since can never be freed by the other.
+    ended = session.exec(
+        update(Placement)
+        .where(col(Placement.id) == placement.id, col(Placement.ended_at).is_(None))
+        .values(ended_at=at)
+    )
+    if ended.rowcount != 1:
+        session.rollback()
+        raise ConflictError("this placement has already ended")
     hold = session.get(Hold, placement.hold_id)
     assert hold is not None
     _set_beds(
@@ -308,8 +343,6 @@ def move_on(*, session: Session, placement: Placement) -> Placement:
         .where(col(PlacementRequest.id) == placement.request_id)
         .values(status=RequestStatus.closed, closed_at=at)
     )
-    placement.ended_at = at
-    session.add(placement)
     session.commit()
     session.refresh(placement)
     return placement
@@ -331,7 +364,7 @@ def record_fallback(*, session: Session, request: PlacementRequest, fallback: Fa
     return request
 
 
-def describe(*, session: Session, hold: Hold, show_address: bool) -> HoldPublic:
+def describe(*, session: Session, hold: Hold, show_address: bool, show_needs: bool = True) -> HoldPublic:
     """A hold as its officer or provider sees it: the needs, never the reference; the address only if allowed."""
     house = session.get(House, hold.house_id)
     request = session.get(PlacementRequest, hold.request_id)
@@ -347,7 +380,9 @@ def describe(*, session: Session, hold: Hold, show_address: bool) -> HoldPublic:
         expires_at=hold.expires_at,
         decided_at=hold.decided_at,
         decline_reason=hold.decline_reason,
-        needs=RequestNeeds.model_validate(request.model_dump(include=set(RequestNeeds.model_fields))),
+        needs=RequestNeeds.model_validate(request.model_dump(include=set(RequestNeeds.model_fields)))
+        if show_needs
+        else None,
         address=house.address if show_address else None,
         postcode=house.postcode if show_address else None,
     )

@@ -67,7 +67,7 @@ class Instance(Snapshot):
     houses: list[HouseSnapshot]
     requests: list[RequestSnapshot]
     keep_apart: list[tuple[Id, Id]] = Field(default_factory=list)
-    place_together: list[list[Id]] = Field(default_factory=list)
+    place_together: list[Annotated[list[Id], Field(min_length=2)]] = Field(default_factory=list)
     time_limit_s: float | None = Field(default=None, gt=0, le=3600)
 
     @model_validator(mode="after")

@@ -1,12 +1,12 @@
 """Placement requests: a reference and the needs that matter for placement, never a name or a story."""
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, field_validator
+from pydantic import AfterValidator, AwareDatetime, field_validator
 from sqlmodel import Field, SQLModel
 
 from capacity.models import MAX_ID, EnumList, Languages, StrictInput, UTCDateTime, enum_column
@@ -72,20 +72,25 @@ class Fallback(StrEnum):
     none = "none"
 
 
+NRM_STARTED = datetime(2009, 4, 1, tzinfo=UTC)
+
 CHILD_VICTIM_MESSAGE = (
     "SafeBeds places adults only: a child victim goes to the local authority's children's services "
     "(out of hours, its emergency duty team), not to an adult safe house"
 )
 
-# A reference such as "MSU-2231" or "24/0173": a digit is required, so a name cannot be one.
-_REFERENCE = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9/_-]{2,39}$")
+# A reference such as "MSU-2231", "CAD 4471/24" or "24/0173": digits, with at most one short run of
+# letters (a unit's prefix), so that a name ("Jane-Doe-1990") cannot pass as one.
+_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_-]{2,39}$")
 
 
 def _reference(text: str) -> str:
-    if not _REFERENCE.match(text.strip()):
+    letter_runs = re.findall(r"[A-Za-z]+", text)
+    digits = sum(c.isdigit() for c in text)
+    if not _REFERENCE.match(text.strip()) or digits < 2 or len(letter_runs) > 1 or any(len(r) > 6 for r in letter_runs):
         raise ValueError(
-            "must be a case reference such as 'MSU-2231' (3 to 40 letters, digits, '/', '-' or '_', "
-            "with at least one digit), never a name"
+            "must be a case reference such as 'MSU-2231': digits, '/', '-' or '_', with at most one "
+            "prefix of up to 6 letters; never a name"
         )
     return text.strip().upper()
 
@@ -95,6 +100,7 @@ def _sorted_unique(values: list[Area]) -> list[Area]:
 
 
 Reference = Annotated[str, AfterValidator(_reference)]
+RequestIds = Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], AfterValidator(lambda ids: sorted(set(ids)))]
 ChildAges = Annotated[list[Annotated[int, Field(ge=0, le=17)]], Field(max_length=20)]
 Areas = Annotated[list[Area], AfterValidator(_sorted_unique)]
 
@@ -133,11 +139,11 @@ class LinkKind(StrEnum):
 
 class RequestCreate(RequestNeeds):
     reference: Reference = Field(max_length=40)
-    keep_apart: list[int] = Field(
-        default_factory=list, max_length=50, description="Open requests of the same case who must not share a house"
+    keep_apart: RequestIds = Field(
+        default_factory=list, max_length=50, description="Requests of the same case who must not share a house"
     )
-    place_together: list[int] = Field(
-        default_factory=list, max_length=20, description="Open requests who go to the same house, or none of them"
+    place_together: RequestIds = Field(
+        default_factory=list, max_length=20, description="Requests of the same case: the same house, or none of them"
     )
 
 
@@ -262,7 +268,23 @@ class PlacementPublic(SQLModel):
 
 class DecisionCreate(StrictInput):
     decision: NrmDecision
-    decided_at: datetime | None = Field(default=None, description="When the decision was made; now if left out")
+    decided_at: AwareDatetime | None = Field(
+        default=None, description="When the decision was made (with its time zone); now if left out"
+    )
+
+    @field_validator("decided_at")
+    @classmethod
+    def _not_before_the_nrm(cls, decided_at: datetime | None) -> datetime | None:
+        if decided_at is not None and decided_at < NRM_STARTED:
+            raise ValueError("must not be before the NRM began (April 2009)")
+        return decided_at
+
+
+class AssignmentConfirm(StrictInput):
+    """One assignment of a proposal a coordinator confirms."""
+
+    request: int = Field(ge=1, le=MAX_ID)
+    house: int = Field(ge=1, le=MAX_ID)
 
 
 class HoldCreate(StrictInput):
@@ -286,6 +308,6 @@ class HoldPublic(SQLModel):
     expires_at: datetime
     decided_at: datetime | None
     decline_reason: DeclineReason | None
-    needs: RequestNeeds
+    needs: RequestNeeds | None = Field(description="Absent for a provider once a hold ended without acceptance")
     address: str | None = Field(default=None, description="Only for the officer whose hold was accepted")
     postcode: str | None = Field(default=None, description="Only for the officer whose hold was accepted")

@@ -32,8 +32,8 @@ def create(*, session: Session, officer: User, data: RequestCreate) -> Placement
         other = session.get(PlacementRequest, other_id)
         if other is None or other.organisation_id != officer.organisation_id:
             raise InvalidError(kind.value, f"no request {other_id} of your organisation")
-        if other.status != RequestStatus.open:
-            raise InvalidError(kind.value, f"request {other_id} is {other.status}, not open")
+        if other.status == RequestStatus.closed:
+            raise InvalidError(kind.value, f"request {other_id} is closed")
     request = PlacementRequest.model_validate(
         data.model_dump(exclude={"keep_apart", "place_together"}),
         update={"officer_id": officer.id, "organisation_id": officer.organisation_id, "created_at": clock.now()},

@@ -115,15 +115,23 @@ def solve(instance: Instance, *, time_limit_s: float | None = None, workers: int
     chosen = [(r, h) for (r, h), var in x.items() if found and solver.boolean_value(var)]
     placed = {r for r, _ in chosen}
     placed_priority = sum(data.requests[r].priority for r in placed)
-    # The objective is an integer, so its proven bound is too (up to float rounding).
-    bound = round(solver.best_objective_bound) // data.scale if x else 0
+    if found:
+        # The objective is an integer, so its proven bound is too (up to float rounding).
+        bound = round(solver.best_objective_bound) // data.scale if x else 0
+    else:
+        # Nothing solved in time: the only certain bound is everyone who could go somewhere.
+        bound = sum(data.requests[r].priority for r, houses in data.eligible.items() if houses)
     return Result(
         status=Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE if found else Status.UNKNOWN,
         placed_priority=placed_priority,
         bound=bound,
         assignments=[Assignment(request=r, house=h) for r, h in chosen],
         unplaced=[
-            Unplaced(request=request.id, reasons=unplaced_reasons(request, instance.houses, data.eligible[request.id]))
+            Unplaced(
+                request=request.id,
+                reasons=unplaced_reasons(request, instance.houses, data.eligible[request.id])
+                + ([] if found else [Reason.NOT_SOLVED]),
+            )
             for request in instance.requests
             if request.id not in placed
         ],

@@ -4,7 +4,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from pydantic import ValidationError
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from capacity import clock
 from capacity import service as capacity_service
@@ -153,14 +154,18 @@ def update_bed(*, session: Session, bed: Bed, data: BedUpdate) -> Bed:
     if "label" in changes:
         siblings = capacity_service.get_beds(session=session, house_ids=[bed.house_id])[bed.house_id]
         check_bed_labels([changes["label"]], existing=[b.label for b in siblings if b.id != bed.id])
-        bed.label = changes["label"]
     if "status" in changes:
-        status = changes["status"]
+        # Only if the bed is still as this person saw it: an officer may have held it a moment ago.
         at = clock.now()
-        if status != bed.status:
-            bed.status = status
-            bed.status_changed_at = at
-        bed.status_confirmed_at = at
+        values = {"status": changes["status"], "status_confirmed_at": at}
+        if changes["status"] != bed.status:
+            values["status_changed_at"] = at
+        changed = session.exec(update(Bed).where(col(Bed.id) == bed.id, col(Bed.status) == bed.status).values(**values))
+        if changed.rowcount != 1:
+            session.rollback()
+            raise ConflictError("this bed changed a moment ago (it may have been held); reload and try again")
+    if "label" in changes:
+        bed.label = changes["label"]
     session.add(bed)
     capacity_service.commit(session=session, conflict="a bed with that label already exists in this house")
     session.refresh(bed)

@@ -122,7 +122,7 @@ def _csv_cell(value: Any) -> str:
 def request_data(**overrides: Any) -> dict[str, Any]:
     """The fields of a valid placement request, as the API takes them: a reference and needs, no name."""
     values: dict[str, Any] = {
-        "reference": f"MSU-{next(_numbers)}",
+        "reference": f"MSU-{1000 + next(_numbers)}",
         "urgency": "tonight",
         "nrm_stage": "pre_nrm",
         "nrm_consent": True,

@@ -108,3 +108,13 @@ def can_see_hold_address(user: User, hold: Hold, placement: Placement | None) ->
 def can_read_placement(user: User, *, request: PlacementRequest, house: House) -> bool:
     """A placement is seen by the officers of the request's organisation, the house's provider, and admins."""
     return can_read_request(user, request) or can_manage_house(user, house)
+
+
+def can_update_placement(user: User, *, house: House) -> bool:
+    """NRM decisions and move-on are recorded by the house's provider (who supports the person) or an admin."""
+    return can_manage_house(user, house)
+
+
+def can_see_hold_needs(user: User, hold: Hold, *, request: PlacementRequest) -> bool:
+    """A provider sees a person's needs while a hold on its house is live; the request's officers always do."""
+    return can_read_request(user, request) or hold.status in (HoldStatus.waiting, HoldStatus.accepted)

@@ -8,8 +8,8 @@ from sqlmodel import Session
 
 from capacity.vocab import Role
 from matching import allocation
-from matching.instance import Assignment, Status
-from matching.models import HoldStatus
+from matching.instance import Status
+from matching.models import AssignmentConfirm, HoldStatus
 from tests.factories import log_in, make_house, make_organisation, make_request, make_user
 from web.settings import Settings
 
@@ -39,17 +39,19 @@ def test_a_proposal_places_the_most_priority_and_holds_nothing(session: Session,
 
 
 def test_confirming_holds_each_assignment_and_reports_what_it_could_not(session: Session, settings: Settings) -> None:
-    officer, coordinator = make_user(session, Role.officer), make_user(session, Role.admin)
+    officer = make_user(session, Role.officer)
     house = make_house(session, make_organisation(session), beds=1)
     first, second = (make_request(session, officer, nrm_stage="recovery") for _ in range(2))
     assert house.id is not None and first.id is not None and second.id is not None
     made, failed = allocation.confirm(
         session=session,
-        assignments=[Assignment(request=first.id, house=house.id), Assignment(request=second.id, house=house.id)],
-        coordinator=coordinator,
+        assignments=[
+            AssignmentConfirm(request=first.id, house=house.id),
+            AssignmentConfirm(request=second.id, house=house.id),
+        ],
         expires_after=settings.hold_expiry,
     )
-    assert [h.status for h in made] == [HoldStatus.waiting]
+    assert [(h.status, h.officer_id) for h in made] == [(HoldStatus.waiting, officer.id)]
     assert [(a.request, reason) for a, reason in failed] == [
         (second.id, "this house no longer has a free bed; search again")
     ]

@@ -343,3 +343,25 @@ def test_racing_decisions_on_one_hold_give_exactly_one(engine: Engine, race: tup
             HoldStatus.cancelled: (BedStatus.available, RequestStatus.open),
         }
         assert (bed.status, request.status) == expected[HoldStatus(hold.status)]
+
+
+def test_co_victims_kept_apart_are_never_held_in_one_house(session: Session, officer: User, provider: User) -> None:
+    house = provider_house(session, provider, beds=2)
+    first = make_request(session, officer)
+    second = make_request(session, officer, keep_apart=[first.id])
+    holds.hold(session=session, request=first, house=house, officer=officer, expires_after=TWO_HOURS)
+    with pytest.raises(InvalidError, match="kept apart") as caught:
+        holds.hold(session=session, request=second, house=house, officer=officer, expires_after=TWO_HOURS)
+    assert caught.value.field == "house_id"
+    elsewhere = provider_house(session, provider, beds=1)
+    assert holds.hold(session=session, request=second, house=elsewhere, officer=officer, expires_after=TWO_HOURS).id
+
+
+def test_family_placed_together_is_never_held_in_two_houses(session: Session, officer: User, provider: User) -> None:
+    house, other = provider_house(session, provider, beds=2), provider_house(session, provider, beds=2)
+    sister = make_request(session, officer)
+    brother = make_request(session, officer, place_together=[sister.id])
+    holds.hold(session=session, request=sister, house=house, officer=officer, expires_after=TWO_HOURS)
+    with pytest.raises(InvalidError, match="another house"):
+        holds.hold(session=session, request=brother, house=other, officer=officer, expires_after=TWO_HOURS)
+    assert holds.hold(session=session, request=brother, house=house, officer=officer, expires_after=TWO_HOURS).id

@@ -201,3 +201,8 @@ def test_links_must_name_known_requests(links: dict[str, object], message: str) 
 def test_ids_are_unique() -> None:
     with pytest.raises(ValidationError, match="requests: ids used more than once: R1"):
         Instance(houses=[], requests=[request(), request()])
+
+
+def test_a_place_together_group_names_two_or_more_requests() -> None:
+    with pytest.raises(ValidationError, match="place_together.0"):
+        Instance.model_validate({"houses": [], "requests": [request().model_dump()], "place_together": [[]]})

@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from pydantic import ValidationError
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
 
 from capacity import service as capacity_service
 from capacity.errors import ConflictError, InvalidError
@@ -467,3 +467,13 @@ def test_a_bed_field_set_to_null_is_refused_by_name(session: Session, provider: 
     with pytest.raises(InvalidError) as caught:
         providers_service.update_bed(session=session, bed=bed, data=BedUpdate.model_validate({field: None}))
     assert (caught.value.field, caught.value.message) == (field, "must not be empty")
+
+
+def test_a_status_change_on_a_bed_that_changed_meanwhile_is_refused(session: Session, provider: Organisation) -> None:
+    bed = one_bed(session, make_house(session, provider, beds=1))
+    # Someone else holds the bed after this provider loaded it.
+    session.connection().execute(update(Bed).where(col(Bed.id) == bed.id).values(status=BedStatus.held))
+    with pytest.raises(ConflictError, match="changed a moment ago"):
+        providers_service.update_bed(session=session, bed=bed, data=BedUpdate(status=BedStatus.out_of_service))
+    session.refresh(bed)
+    assert bed.status != BedStatus.out_of_service, "nothing was written over the hold"

@@ -69,8 +69,8 @@ ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/requests/{request_id}/fallback"): frozenset({OFFICER, ADMIN}),
     ("GET", "/api/placements"): frozenset({OFFICER, PROVIDER, ADMIN}),
     ("GET", "/api/placements/{placement_id}"): frozenset({OFFICER, PROVIDER, ADMIN}),
-    ("POST", "/api/placements/{placement_id}/decision"): frozenset({OFFICER, PROVIDER, ADMIN}),
-    ("POST", "/api/placements/{placement_id}/move-on"): frozenset({OFFICER, PROVIDER, ADMIN}),
+    ("POST", "/api/placements/{placement_id}/decision"): frozenset({PROVIDER, ADMIN}),
+    ("POST", "/api/placements/{placement_id}/move-on"): frozenset({PROVIDER, ADMIN}),
     ("POST", "/api/allocation/proposal"): frozenset({ADMIN}),
     ("POST", "/api/allocation/confirm"): frozenset({ADMIN}),
 }

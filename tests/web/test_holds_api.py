@@ -140,7 +140,11 @@ def test_decisions_move_on_and_the_address_going_away(
 
     as_user(client, session, officer)
     assert client.get(f"/api/holds/{hold['id']}").json()["address"] == CANARY
+    assert client.post(f"/api/placements/{placement['id']}/move-on").status_code == 403, "the provider records it"
+    as_user(client, session, provider)
     assert client.post(f"/api/placements/{placement['id']}/move-on").status_code == 200
+    assert client.post(f"/api/placements/{placement['id']}/move-on").status_code == 409
+    as_user(client, session, officer)
     after = client.get(f"/api/holds/{hold['id']}")
     assert CANARY not in after.text, "the address is the officer's only while the placement lasts"
     assert client.get(f"/api/houses/{house.id}").json()["beds"]["available"] == 1
@@ -173,3 +177,17 @@ def test_a_placed_bed_is_not_freed_by_hand(
     [placement] = client.get("/api/placements").json()
     client.post(f"/api/placements/{placement['id']}/move-on")
     assert client.patch(f"/api/beds/{bed['id']}", json={"status": "out_of_service"}).status_code == 200
+
+
+def test_a_provider_stops_seeing_the_needs_once_a_hold_ends_unaccepted(
+    client: TestClient, session: Session, refuge: Organisation, house: House, officer: User
+) -> None:
+    request = make_request(session, officer, languages=["ti"])
+    as_user(client, session, officer)
+    hold = client.post(f"/api/requests/{request.id}/holds", json={"house_id": house.id}).json()
+    as_user(client, session, make_user(session, Role.provider, refuge))
+    assert client.get(f"/api/holds/{hold['id']}").json()["needs"]["languages"] == ["ti"]
+    client.post(f"/api/holds/{hold['id']}/decline", json={"reason": "cannot_meet_needs"})
+    assert client.get(f"/api/holds/{hold['id']}").json()["needs"] is None
+    as_user(client, session, officer)
+    assert client.get(f"/api/holds/{hold['id']}").json()["needs"]["languages"] == ["ti"]

@@ -34,6 +34,9 @@ def test_an_officer_records_a_request(officer_client: TestClient) -> None:
     ("change", "field", "message"),
     [
         ({"reference": "Jane Doe"}, "reference", "never a name"),
+        ({"reference": "Jane-Doe-1990"}, "reference", "never a name"),
+        ({"reference": "MSU-1"}, "reference", "never a name"),
+        ({"keep_apart": [2**40]}, "0", "less than or equal to"),
         ({"name": "Jane Doe"}, "name", "Extra inputs are not permitted"),
         ({"story": "found in a car wash"}, "story", "Extra inputs are not permitted"),
         ({"age_band": "under_18"}, "age_band", CHILD_VICTIM_MESSAGE),

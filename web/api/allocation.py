@@ -8,8 +8,8 @@ from sqlmodel import SQLModel
 
 from capacity.models import StrictInput, User
 from matching import allocation, holds
-from matching.instance import Assignment, Id, Result
-from matching.models import HoldPublic
+from matching.instance import Result
+from matching.models import AssignmentConfirm, HoldPublic
 from web.authz import Permission
 from web.deps import SessionDep, SettingsDep, require
 
@@ -22,12 +22,12 @@ class ProposalAsk(StrictInput):
 
 
 class Confirmation(StrictInput):
-    assignments: list[Assignment] = Field(max_length=10_000)
+    assignments: list[AssignmentConfirm] = Field(max_length=10_000)
 
 
 class NotHeld(SQLModel):
-    request: Id
-    house: Id
+    request: int
+    house: int
     reason: str
 
 
@@ -47,9 +47,7 @@ def propose(ask: ProposalAsk, user: Coordinator, session: SessionDep, settings: 
 @router.post("/confirm", response_model=Confirmed)
 def confirm(data: Confirmation, user: Coordinator, session: SessionDep, settings: SettingsDep) -> Confirmed:
     """Hold each confirmed assignment; any that can no longer be held is reported, not half-done."""
-    made, failed = allocation.confirm(
-        session=session, assignments=data.assignments, coordinator=user, expires_after=settings.hold_expiry
-    )
+    made, failed = allocation.confirm(session=session, assignments=data.assignments, expires_after=settings.hold_expiry)
     return Confirmed(
         holds=[holds.describe(session=session, hold=hold, show_address=False) for hold in made],
         not_held=[NotHeld(request=a.request, house=a.house, reason=reason) for a, reason in failed],

@@ -39,8 +39,15 @@ ReadableHold = Annotated[Hold, Depends(readable_hold)]
 
 
 def show(session: SessionDep, hold: Hold, user: User) -> HoldPublic:
+    """The hold as this user may see it."""
     placement = holds.placement_of(session=session, hold=hold)
-    return holds.describe(session=session, hold=hold, show_address=authz.can_see_hold_address(user, hold, placement))
+    request, _ = _parts(session, hold)
+    return holds.describe(
+        session=session,
+        hold=hold,
+        show_address=authz.can_see_hold_address(user, hold, placement),
+        show_needs=authz.can_see_hold_needs(user, hold, request=request),
+    )
 
 
 @router.post("/requests/{request_id}/holds", response_model=HoldPublic, status_code=status.HTTP_201_CREATED)

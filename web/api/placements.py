@@ -32,6 +32,18 @@ def readable_placement(placement_id: PathId, session: SessionDep, user: CurrentU
 ReadablePlacement = Annotated[Placement, Depends(readable_placement)]
 
 
+def updatable_placement(placement: ReadablePlacement, session: SessionDep, user: CurrentUser) -> Placement:
+    """Return the placement if the user may record its decisions and move-on: its house's provider, or an admin."""
+    house = capacity_service.get_house(session=session, house_id=placement.house_id)
+    assert house is not None
+    if not authz.can_update_placement(user, house=house):
+        raise forbidden("only the house's provider records NRM decisions and move-on")
+    return placement
+
+
+UpdatablePlacement = Annotated[Placement, Depends(updatable_placement)]
+
+
 @router.get("/placements", response_model=list[PlacementPublic])
 def list_placements(user: CurrentUser, session: SessionDep) -> list[Placement]:
     """Placements newest first: in a provider's own houses, for an officer's organisation's requests, or all."""
@@ -54,7 +66,7 @@ def get_placement(placement: ReadablePlacement) -> Placement:
 
 @router.post("/placements/{placement_id}/decision", response_model=PlacementPublic)
 def record_decision(
-    data: DecisionCreate, placement: ReadablePlacement, session: SessionDep, settings: SettingsDep
+    data: DecisionCreate, placement: UpdatablePlacement, session: SessionDep, settings: SettingsDep
 ) -> Placement:
     """Record a Reasonable or Conclusive Grounds decision: it sets the move-on deadline."""
     return holds.record_decision(
@@ -67,6 +79,6 @@ def record_decision(
 
 
 @router.post("/placements/{placement_id}/move-on", response_model=PlacementPublic)
-def move_on(placement: ReadablePlacement, session: SessionDep) -> Placement:
+def move_on(placement: UpdatablePlacement, session: SessionDep) -> Placement:
     """The person has moved on: the placement ends and its beds are free."""
     return holds.move_on(session=session, placement=placement)
