@@ -187,6 +187,17 @@ def race(engine: Engine) -> Iterator[tuple[int, list[tuple[int, int]]]]:
         session.commit()
 
 
+def hold_by_ids(session: Session, officer_id: int, request_id: int, house_id: int) -> Hold:
+    """Hold a house for a request in this session, as a separate server thread would."""
+    officer, request, house = (
+        session.get(User, officer_id),
+        session.get(PlacementRequest, request_id),
+        session.get(House, house_id),
+    )
+    assert officer is not None and request is not None and house is not None
+    return holds.hold(session=session, request=request, house=house, officer=officer, expires_after=TWO_HOURS)
+
+
 def test_twenty_concurrent_holds_at_the_last_bed_give_exactly_one(
     engine: Engine, race: tuple[int, list[tuple[int, int]]]
 ) -> None:
@@ -195,14 +206,8 @@ def test_twenty_concurrent_holds_at_the_last_bed_give_exactly_one(
     def try_to_hold(contender: tuple[int, int]) -> str:
         officer_id, request_id = contender
         with Session(engine) as session:
-            officer, request, house = (
-                session.get(User, officer_id),
-                session.get(PlacementRequest, request_id),
-                session.get(House, house_id),
-            )
-            assert officer is not None and request is not None and house is not None
             try:
-                holds.hold(session=session, request=request, house=house, officer=officer, expires_after=TWO_HOURS)
+                hold_by_ids(session, officer_id, request_id, house_id)
             except ConflictError as error:
                 return error.message
             return "held"
@@ -306,13 +311,7 @@ def test_racing_decisions_on_one_hold_give_exactly_one(engine: Engine, race: tup
     house_id, contenders = race
     officer_id, request_id = contenders[0]
     with Session(engine) as session:
-        officer, request, house = (
-            session.get(User, officer_id),
-            session.get(PlacementRequest, request_id),
-            session.get(House, house_id),
-        )
-        assert officer is not None and request is not None and house is not None
-        hold_id = holds.hold(session=session, request=request, house=house, officer=officer, expires_after=TWO_HOURS).id
+        hold_id = hold_by_ids(session, officer_id, request_id, house_id).id
 
     def decide(turn: int) -> str:
         with Session(engine) as session:

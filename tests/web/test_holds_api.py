@@ -1,6 +1,7 @@
 """The hold journey through the API: officer holds, provider decides, the address reaches that officer only."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -35,6 +36,17 @@ def house(session: Session, refuge: Organisation) -> House:
 @pytest.fixture
 def officer(session: Session) -> User:
     return make_user(session, Role.officer)
+
+
+def held_then_provider(
+    client: TestClient, session: Session, officer: User, house: House, refuge: Organisation
+) -> dict[str, Any]:
+    """The officer holds the house for a new request; the client then acts as the house's provider."""
+    request = make_request(session, officer)
+    as_user(client, session, officer)
+    hold: dict[str, Any] = client.post(f"/api/requests/{request.id}/holds", json={"house_id": house.id}).json()
+    as_user(client, session, make_user(session, Role.provider, refuge))
+    return hold
 
 
 def test_the_hold_journey(
@@ -93,10 +105,7 @@ def test_a_house_that_cannot_take_the_person_is_422(
 def test_declining_needs_a_coded_reason(
     client: TestClient, session: Session, refuge: Organisation, house: House, officer: User
 ) -> None:
-    request = make_request(session, officer)
-    as_user(client, session, officer)
-    hold = client.post(f"/api/requests/{request.id}/holds", json={"house_id": house.id}).json()
-    as_user(client, session, make_user(session, Role.provider, refuge))
+    hold = held_then_provider(client, session, officer, house, refuge)
     missing = client.post(f"/api/holds/{hold['id']}/decline", json={})
     assert missing.status_code == 422
     assert missing.json()["detail"][0]["loc"] == ["body", "reason"]
@@ -164,10 +173,7 @@ def test_a_fallback_is_recorded_as_unmet_need(client: TestClient, session: Sessi
 def test_a_placed_bed_is_not_freed_by_hand(
     client: TestClient, session: Session, refuge: Organisation, house: House, officer: User
 ) -> None:
-    request = make_request(session, officer)
-    as_user(client, session, officer)
-    hold = client.post(f"/api/requests/{request.id}/holds", json={"house_id": house.id}).json()
-    as_user(client, session, make_user(session, Role.provider, refuge))
+    hold = held_then_provider(client, session, officer, house, refuge)
     client.post(f"/api/holds/{hold['id']}/accept")
     [bed] = client.get(f"/api/houses/{house.id}/beds").json()
     response = client.patch(f"/api/beds/{bed['id']}", json={"status": "available"})
