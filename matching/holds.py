@@ -36,8 +36,6 @@ from matching.models import (
 )
 from matching.search import house_snapshot, request_snapshot
 
-ENDED = frozenset({HoldStatus.declined, HoldStatus.expired, HoldStatus.cancelled})
-
 
 def get(*, session: Session, hold_id: int) -> Hold | None:
     """Return one hold by id."""

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from capacity.models import House, Organisation, User
 from capacity.vocab import Role
+from matching.models import PlacementRequest
 from tests.factories import make_house, make_organisation, make_request, make_user
 from web import accounts
 
@@ -38,13 +39,21 @@ def officer(session: Session) -> User:
     return make_user(session, Role.officer)
 
 
+def officer_holds(
+    client: TestClient, session: Session, officer: User, house: House, **needs: Any
+) -> tuple[PlacementRequest, dict[str, Any]]:
+    """The officer records a request and holds the house for it; the client stays logged in as the officer."""
+    request = make_request(session, officer, **needs)
+    as_user(client, session, officer)
+    hold: dict[str, Any] = client.post(f"/api/requests/{request.id}/holds", json={"house_id": house.id}).json()
+    return request, hold
+
+
 def held_then_provider(
     client: TestClient, session: Session, officer: User, house: House, refuge: Organisation
 ) -> dict[str, Any]:
     """The officer holds the house for a new request; the client then acts as the house's provider."""
-    request = make_request(session, officer)
-    as_user(client, session, officer)
-    hold: dict[str, Any] = client.post(f"/api/requests/{request.id}/holds", json={"house_id": house.id}).json()
+    _, hold = officer_holds(client, session, officer, house)
     as_user(client, session, make_user(session, Role.provider, refuge))
     return hold
 
@@ -119,9 +128,7 @@ def test_declining_needs_a_coded_reason(
 def test_an_unanswered_hold_lapses(
     client: TestClient, session: Session, house: House, officer: User, frozen: FrozenDateTimeFactory
 ) -> None:
-    request = make_request(session, officer)
-    as_user(client, session, officer)
-    hold = client.post(f"/api/requests/{request.id}/holds", json={"house_id": house.id}).json()
+    request, hold = officer_holds(client, session, officer, house)
     frozen.tick(timedelta(minutes=119))
     # (A log-in idles out after 30 minutes, so the officer logs in again.)
     assert as_user(client, session, officer).get(f"/api/holds/{hold['id']}").json()["status"] == "waiting"
@@ -133,9 +140,7 @@ def test_an_unanswered_hold_lapses(
 def test_decisions_move_on_and_the_address_going_away(
     client: TestClient, session: Session, refuge: Organisation, house: House, officer: User
 ) -> None:
-    request = make_request(session, officer)
-    as_user(client, session, officer)
-    hold = client.post(f"/api/requests/{request.id}/holds", json={"house_id": house.id}).json()
+    request, hold = officer_holds(client, session, officer, house)
     provider = make_user(session, Role.provider, refuge)
     as_user(client, session, provider)
     client.post(f"/api/holds/{hold['id']}/accept")

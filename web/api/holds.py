@@ -1,5 +1,6 @@
 """Holds: an officer holds a house for a request; its provider accepts or declines; unanswered holds lapse."""
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -66,24 +67,40 @@ def hold_a_house(
     return show(session, made, user)
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Which holds and placements a user may list: all (both None), a provider's houses, or an officer's requests."""
+
+    house_ids: list[int] | None = None
+    request_ids: list[int] | None = None
+
+
+def case_scope(user: CurrentUser, session: SessionDep) -> Scope:
+    """The houses or requests whose holds and placements this user may list; commissioners get 403."""
+    if authz.has_permission(user, Permission.manage_any_house):
+        return Scope()
+    if authz.has_permission(user, Permission.manage_own_houses):
+        own = capacity_service.get_all_houses(session=session, organisation_id=user.organisation_id)
+        return Scope(house_ids=[h.id for h in own if h.id is not None])
+    if authz.has_permission(user, Permission.make_requests):
+        mine = matching_service.get_all(session=session, organisation_id=user.organisation_id)
+        return Scope(request_ids=[r.id for r in mine if r.id is not None])
+    raise forbidden(f"the {user.role} role sees aggregate reports only")
+
+
+CaseScope = Annotated[Scope, Depends(case_scope)]
+
+
 @router.get("/holds", response_model=list[HoldPublic])
 def list_holds(
+    scope: CaseScope,
     user: CurrentUser,
     session: SessionDep,
     status_: Annotated[HoldStatus | None, Query(alias="status", description="Only holds in this state")] = None,
 ) -> list[HoldPublic]:
     """Holds newest first: on a provider's own houses, for an officer's organisation's requests, or all for admins."""
     holds.expire_due(session=session)
-    if authz.has_permission(user, Permission.manage_any_house):
-        found = holds.get_all(session=session)
-    elif authz.has_permission(user, Permission.manage_own_houses):
-        own = capacity_service.get_all_houses(session=session, organisation_id=user.organisation_id)
-        found = holds.get_all(session=session, house_ids=[h.id for h in own if h.id is not None])
-    elif authz.has_permission(user, Permission.make_requests):
-        mine = matching_service.get_all(session=session, organisation_id=user.organisation_id)
-        found = holds.get_all(session=session, request_ids=[r.id for r in mine if r.id is not None])
-    else:
-        raise forbidden(f"the {user.role} role sees aggregate reports only")
+    found = holds.get_all(session=session, house_ids=scope.house_ids, request_ids=scope.request_ids)
     return [show(session, hold, user) for hold in found if status_ is None or hold.status == status_]
 
 

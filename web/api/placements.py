@@ -10,7 +10,7 @@ from matching import holds
 from matching import service as matching_service
 from matching.models import DecisionCreate, Placement, PlacementPublic
 from web import authz
-from web.authz import Permission
+from web.api.holds import CaseScope
 from web.deps import CurrentUser, PathId, SessionDep, SettingsDep, forbidden
 
 router = APIRouter(tags=["placements"])
@@ -45,17 +45,9 @@ UpdatablePlacement = Annotated[Placement, Depends(updatable_placement)]
 
 
 @router.get("/placements", response_model=list[PlacementPublic])
-def list_placements(user: CurrentUser, session: SessionDep) -> list[Placement]:
+def list_placements(scope: CaseScope, session: SessionDep) -> list[Placement]:
     """Placements newest first: in a provider's own houses, for an officer's organisation's requests, or all."""
-    if authz.has_permission(user, Permission.manage_any_house):
-        return list(holds.get_placements(session=session))
-    if authz.has_permission(user, Permission.manage_own_houses):
-        own = capacity_service.get_all_houses(session=session, organisation_id=user.organisation_id)
-        return list(holds.get_placements(session=session, house_ids=[h.id for h in own if h.id is not None]))
-    if authz.has_permission(user, Permission.make_requests):
-        mine = matching_service.get_all(session=session, organisation_id=user.organisation_id)
-        return list(holds.get_placements(session=session, request_ids=[r.id for r in mine if r.id is not None]))
-    raise forbidden(f"the {user.role} role sees aggregate reports only")
+    return list(holds.get_placements(session=session, house_ids=scope.house_ids, request_ids=scope.request_ids))
 
 
 @router.get("/placements/{placement_id}", response_model=PlacementPublic)
