@@ -23,6 +23,8 @@ class Reason(StrEnum):
     AREA_EXCLUDED = "AREA_EXCLUDED"
     FAITH_BASED = "FAITH_BASED"
     NOT_ENOUGH_BEDS = "NOT_ENOUGH_BEDS"
+    KEPT_APART = "KEPT_APART"
+    KEPT_TOGETHER = "KEPT_TOGETHER"
     NOT_SOLVED = "NOT_SOLVED"
 
 
@@ -38,6 +40,8 @@ REASON_PHRASES: dict[Reason, str] = {
     Reason.AREA_EXCLUDED: "in an excluded area",
     Reason.FAITH_BASED: "faith-based",
     Reason.NOT_ENOUGH_BEDS: "full",
+    Reason.KEPT_APART: "a co-victim to keep apart is there",
+    Reason.KEPT_TOGETHER: "not where family or co-victims to keep together are",
     Reason.NOT_SOLVED: "not allocated in the time allowed",
 }
 
@@ -84,12 +88,31 @@ def faith(request: RequestSnapshot, house: HouseSnapshot) -> Reason | None:
     return Reason.FAITH_BASED if request.avoid_faith_based and house.faith_based else None
 
 
+def links(request: RequestSnapshot, house: HouseSnapshot) -> Reason | None:
+    if house.id in request.avoid_houses:
+        return Reason.KEPT_APART
+    if request.only_house is not None and house.id != request.only_house:
+        return Reason.KEPT_TOGETHER
+    return None
+
+
 def beds(request: RequestSnapshot, house: HouseSnapshot) -> Reason | None:
     return Reason.NOT_ENOUGH_BEDS if house.free_beds < request.beds_needed else None
 
 
 # What the house is, whatever its vacancies: these never change while a request waits.
-SUITABILITY_RULES: tuple[Rule, ...] = (gender, trans, nrm_stage, children, child_age, language, step_free, area, faith)
+SUITABILITY_RULES: tuple[Rule, ...] = (
+    gender,
+    trans,
+    nrm_stage,
+    children,
+    child_age,
+    language,
+    step_free,
+    area,
+    faith,
+    links,
+)
 
 
 def unsuitable_reasons(request: RequestSnapshot, house: HouseSnapshot) -> list[Reason]:

@@ -56,6 +56,10 @@ class RequestSnapshot(Snapshot):
     avoid_faith_based: bool
     exploitation_type: ExploitationType | None = None
     support_needs: list[SupportNeed] = Field(default_factory=list)
+    # Links to requests outside the queue: a keep-apart partner already held or placed somewhere
+    # rules that house out; a place-together partner already held somewhere rules out every other.
+    avoid_houses: list[Id] = Field(default_factory=list, max_length=100)
+    only_house: Id | None = None
 
     @property
     def beds_needed(self) -> int:
