@@ -158,9 +158,13 @@ class OrganisationUpdate(StrictInput):
     offers_phone: Phone | None = Field(default=None, max_length=40)
 
 
+VERSION = "Counts changes, so that a search can tell when the houses it has indexed have changed"
+
+
 class Organisation(OrganisationBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"}, description=VERSION)
 
 
 class OrganisationPublic(OrganisationBase):
@@ -264,6 +268,20 @@ class House(HouseDetails, HouseAddress, table=True):
     vacancies_confirmed_at: datetime = Field(sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"}, description=VERSION)
+
+
+# Columns whose change does not change what a house is for matching.
+UNVERSIONED = frozenset({"vacancies_confirmed_at", "updated_at", "version"})
+
+
+@sa.event.listens_for(Organisation, "before_update")
+@sa.event.listens_for(House, "before_update")
+def _count_version(mapper: Any, connection: Any, target: Organisation | House) -> None:
+    """Add one to the version of every changed house or organisation, in SQL, so that concurrent changes all count."""
+    state = sa.inspect(target)
+    if any(attr.history.has_changes() for attr in state.attrs if attr.key not in UNVERSIONED):
+        target.version = type(target).version + 1
 
 
 class BedCounts(SQLModel):

@@ -151,7 +151,7 @@ def score(request: RequestSnapshot, house: HouseSnapshot) -> Score:
     if request.exploitation_type is not None and request.exploitation_type in house.specialisms:
         points += 2
         said.append(f"specialises in {label(request.exploitation_type).lower()} exploitation")
-    if met := [need for need in request.support_needs if need in house.extra_support]:
+    if met := [need for need in dict.fromkeys(request.support_needs) if need in house.extra_support]:
         points += min(3, len(met))
         said.append(f"offers {', '.join(label(need).lower() for need in met)} support")
     if not house.stale:

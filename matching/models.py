@@ -209,7 +209,8 @@ class RuledOut(SQLModel):
 
 
 class SearchResult(SQLModel):
-    matches: list[SearchMatch]
+    matches: list[SearchMatch] = Field(description="The best houses first, up to the limit asked for")
+    matches_total: int = Field(description="How many houses could take the person, shown or not")
     ruled_out_total: int
     ruled_out: list[RuledOut]
     summary: str

@@ -1,12 +1,24 @@
 """Instant search: for one person's needs, every house that can take them now, ranked, and why the rest cannot."""
 
-from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
 
 from capacity.models import HousePublic
-from matching.eligibility import REASON_PHRASES, Reason, rule_out_reasons, score
+from matching.eligibility import REASON_PHRASES, score
 from matching.instance import HouseSnapshot, RequestSnapshot
 from matching.models import RequestNeeds, RuledOut, SearchMatch, SearchResult
+from matching.table import ELIGIBLE, ORDER, HouseTable, Ints
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def microseconds(at: datetime) -> int:
+    """A time as whole microseconds since 1970, exactly (a float would round)."""
+    return (at - EPOCH) // MICROSECOND
 
 
 def request_snapshot(needs: RequestNeeds, *, id: int | str = "search", priority: int = 1) -> RequestSnapshot:
@@ -56,38 +68,86 @@ def house_snapshot(house: HousePublic) -> HouseSnapshot:
     )
 
 
-def search(needs: RequestNeeds, houses: Sequence[HousePublic]) -> SearchResult:
-    """Rank the houses that can take this person now; count the rest by the first reason that rules each out."""
-    person = request_snapshot(needs)
-    matches: list[SearchMatch] = []
-    first_reasons: Counter[Reason] = Counter()
-    for house in houses:
-        snapshot = house_snapshot(house)
-        if reasons := rule_out_reasons(person, snapshot):
-            first_reasons[reasons[0]] += 1
-            continue
-        fit = score(person, snapshot)
-        matches.append(
-            SearchMatch(
-                house_id=house.id,
-                display_name=house.display_name,
-                area=house.area,
-                organisation_name=house.organisation_name,
-                free_beds=house.beds.available,
-                stale=house.stale,
-                vacancies_confirmed_at=house.vacancies_confirmed_at,
-                score=fit.points,
-                explanation=fit.explanation,
-            )
+@dataclass(frozen=True)
+class Listing:
+    """What an officer may see of a house in a search, besides its matching attributes."""
+
+    house_id: int
+    display_name: str
+    organisation_name: str
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    """Houses ready to search: matching columns, what officers see of each, and when vacancies were confirmed."""
+
+    table: HouseTable
+    listings: tuple[Listing, ...]
+    confirmed_at: Ints  # microseconds since 1970, by row
+
+    @classmethod
+    def of(cls, houses: Sequence[HousePublic]) -> "SearchIndex":
+        return cls(
+            table=HouseTable.build([house_snapshot(h) for h in houses]),
+            listings=tuple(Listing(h.id, h.display_name, h.organisation_name) for h in houses),
+            confirmed_at=np.array([microseconds(h.vacancies_confirmed_at) for h in houses], dtype=np.int64),
         )
-    # Best fit first; among equals, the freshest vacancy data, then the most room.
-    matches.sort(key=lambda m: (-m.score, m.stale, -m.vacancies_confirmed_at.timestamp(), -m.free_beds, m.house_id))
+
+    def with_vacancies(self, free_beds: Ints, confirmed_at: Ints, *, stale_before: datetime) -> "SearchIndex":
+        """The same houses with their free beds and confirmation times now."""
+        stale = confirmed_at < microseconds(stale_before)
+        return replace(self, table=self.table.with_vacancies(free_beds, stale), confirmed_at=confirmed_at)
+
+
+def rank(person: RequestSnapshot, index: SearchIndex, *, limit: int | None = None) -> SearchResult:
+    """Rank the houses that can take this person now; count the rest by the first reason that rules each out."""
+    table = index.table
+    codes = table.first_reasons(person)
+    rows = np.flatnonzero(codes == ELIGIBLE)
+    # Best fit first; among equals, the freshest vacancy data, then the most room, then the lowest id.
+    order = np.lexsort(
+        (
+            np.array([index.listings[r].house_id for r in rows], dtype=np.int64),
+            -table.free_beds[rows],
+            -index.confirmed_at[rows],
+            table.stale[rows],
+            -table.points(person, rows),
+        )
+    )
+    matches = [_match(person, index, int(row)) for row in rows[order[:limit]]]
+    counts = np.bincount(codes[codes != ELIGIBLE], minlength=len(ORDER))
     ruled_out = [
-        RuledOut(reason=reason, phrase=REASON_PHRASES[reason], houses=count)
-        for reason, count in sorted(first_reasons.items(), key=lambda item: (-item[1], list(Reason).index(item[0])))
+        RuledOut(reason=ORDER[i], phrase=REASON_PHRASES[ORDER[i]], houses=int(counts[i]))
+        for i in sorted(np.flatnonzero(counts), key=lambda i: (-counts[i], i))
     ]
-    total = sum(first_reasons.values())
+    total = int(counts.sum())
     summary = f"{total} ruled out" + (
         ": " + ", ".join(f"{r.houses} {r.phrase}" for r in ruled_out) if ruled_out else ""
     )
-    return SearchResult(matches=matches, ruled_out_total=total, ruled_out=ruled_out, summary=summary)
+    return SearchResult(
+        matches=matches, matches_total=len(rows), ruled_out_total=total, ruled_out=ruled_out, summary=summary
+    )
+
+
+def _match(person: RequestSnapshot, index: SearchIndex, row: int) -> SearchMatch:
+    listing = index.listings[row]
+    snapshot = index.table.houses[row].model_copy(
+        update={"free_beds": int(index.table.free_beds[row]), "stale": bool(index.table.stale[row])}
+    )
+    fit = score(person, snapshot)
+    return SearchMatch(
+        house_id=listing.house_id,
+        display_name=listing.display_name,
+        area=snapshot.area,
+        organisation_name=listing.organisation_name,
+        free_beds=snapshot.free_beds,
+        stale=snapshot.stale,
+        vacancies_confirmed_at=EPOCH + int(index.confirmed_at[row]) * MICROSECOND,
+        score=fit.points,
+        explanation=fit.explanation,
+    )
+
+
+def search(needs: RequestNeeds, houses: Sequence[HousePublic], *, limit: int | None = None) -> SearchResult:
+    """Rank the houses that can take this person now, and count the rest by reason."""
+    return rank(request_snapshot(needs), SearchIndex.of(houses), limit=limit)

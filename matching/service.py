@@ -3,12 +3,14 @@
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlmodel import Session, col, select
+import numpy as np
+from sqlmodel import Session, col, func, select
 
 from capacity import clock
 from capacity import service as capacity_service
 from capacity.errors import InvalidError
-from capacity.models import User
+from capacity.models import Bed, House, Organisation, User
+from capacity.vocab import BedStatus
 from matching import search as search_module
 from matching.models import (
     LinkKind,
@@ -79,12 +81,53 @@ def get_all(*, session: Session, organisation_id: int | None = None) -> Sequence
     return session.exec(query).all()
 
 
-def search(*, session: Session, needs: RequestNeeds, stale_after: timedelta) -> SearchResult:
-    """Every house that can take this person now, ranked, and the rest counted by reason."""
-    houses = capacity_service.describe_houses(
-        session=session,
-        houses=capacity_service.get_all_houses(session=session),
-        stale_after=stale_after,
-        show_address=lambda _: False,
-    )
-    return search_module.search(needs, houses)
+class HouseIndex:
+    """The houses' matching attributes, indexed once and rebuilt only when a house or organisation changes.
+
+    Free beds and confirmation times are read fresh on every search: they change by the minute. The
+    rest is kept while the houses' and organisations' versions (which every change counts) stay the
+    same, so an edit made through any process is seen by the next search in every other.
+    """
+
+    def __init__(self) -> None:
+        self._built: tuple[tuple[int, ...], search_module.SearchIndex] | None = None
+
+    def get(self, *, session: Session, stale_after: timedelta) -> search_module.SearchIndex:
+        versions = tuple(
+            int(value or 0)
+            for model in (House, Organisation)
+            for value in session.exec(select(func.count(), func.sum(model.version), func.max(model.id))).one()
+        )
+        if self._built is None or self._built[0] != versions:
+            houses = capacity_service.describe_houses(
+                session=session,
+                houses=capacity_service.get_all_houses(session=session),
+                stale_after=stale_after,
+                show_address=lambda _: False,
+            )
+            self._built = versions, search_module.SearchIndex.of(houses)
+        index = self._built[1]
+        row = {house_id: i for i, house_id in enumerate(index.table.ids)}
+        free = np.zeros(len(row), dtype=np.int64)
+        confirmed = np.zeros(len(row), dtype=np.int64)
+        available = func.count(col(Bed.id)).filter(col(Bed.status) == BedStatus.available)
+        query = select(House.id, House.vacancies_confirmed_at, available).outerjoin(Bed).group_by(col(House.id))
+        for house_id, confirmed_at, count in session.exec(query):
+            if house_id not in row:
+                continue  # added since the versions were read: the next search indexes it
+            free[row[house_id]] = count
+            confirmed[row[house_id]] = search_module.microseconds(confirmed_at)
+        return index.with_vacancies(free, confirmed, stale_before=clock.now() - stale_after)
+
+
+def search(
+    *,
+    session: Session,
+    needs: RequestNeeds,
+    stale_after: timedelta,
+    index: HouseIndex | None = None,
+    limit: int | None = None,
+) -> SearchResult:
+    """Every house that can take this person now, ranked (the best `limit`), and the rest counted by reason."""
+    houses = (index or HouseIndex()).get(session=session, stale_after=stale_after)
+    return search_module.rank(search_module.request_snapshot(needs), houses, limit=limit)

@@ -10,6 +10,7 @@ from freezegun.api import FrozenDateTimeFactory
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
+from matching.service import HouseIndex
 from tests.factories import START
 from web import migrate
 from web.app import app
@@ -85,6 +86,8 @@ def settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
 @pytest.fixture
 def client(session: Session, settings: Settings) -> Iterator[TestClient]:
     """An HTTP client for the app, talking to the test's database session, with default settings."""
+    # Each test has its own houses: an index kept from another test's would be out of date.
+    app.state.house_index = HouseIndex()
     app.dependency_overrides[get_session] = lambda: session
     app.dependency_overrides[get_settings] = lambda: settings
     with TestClient(app) as test_client:

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from capacity.errors import ConflictError, DomainError, InvalidError, NotFoundError
+from matching.service import HouseIndex
 from web import api, pages
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -62,6 +63,7 @@ def create_app() -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    application.state.house_index = HouseIndex()
     application.add_exception_handler(DomainError, _domain_error)
     application.add_exception_handler(RequestValidationError, _request_validation_error)
     application.include_router(api.router)

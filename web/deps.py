@@ -3,11 +3,12 @@
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi import Depends, HTTPException, Path, Query, Request, status
 from sqlmodel import Session
 
 from capacity import service as capacity_service
 from capacity.models import MAX_ID, Bed, House, Organisation, User
+from matching.service import HouseIndex
 from web import accounts, authz
 from web.authz import Permission
 from web.db import get_session
@@ -15,6 +16,16 @@ from web.settings import Settings, get_settings
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def house_index(request: Request) -> HouseIndex:
+    """The application's index of houses for instant search."""
+    index: HouseIndex = request.app.state.house_index
+    return index
+
+
+HouseIndexDep = Annotated[HouseIndex, Depends(house_index)]
+SearchLimit = Annotated[int, Query(ge=1, le=1000, description="How many of the best houses to list")]
 
 # Ids are PostgreSQL `integer`s; a larger one in a path is the caller's mistake (422), not a database error (500).
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -23,6 +23,8 @@ def test_a_house_that_fits_has_no_reasons() -> None:
         ({"excluded_areas": ["newham"]}, {"area": "newham"}, Reason.AREA_EXCLUDED),
         ({"avoid_faith_based": True}, {"faith_based": True}, Reason.FAITH_BASED),
         ({"children": [3]}, {"free_beds": 1}, Reason.NOT_ENOUGH_BEDS),
+        ({"avoid_houses": ["H1"]}, {}, Reason.KEPT_APART),
+        ({"only_house": "H2"}, {}, Reason.KEPT_TOGETHER),
     ],
 )
 def test_each_rule_names_its_reason(

@@ -6,8 +6,8 @@ from freezegun.api import FrozenDateTimeFactory
 from sqlmodel import Session
 
 from capacity import service as capacity_service
-from capacity.models import BedUpdate, House
-from capacity.vocab import BedStatus
+from capacity.models import BedUpdate, House, HouseUpdate, OrganisationUpdate
+from capacity.vocab import BedStatus, Gender
 from matching import service as matching_service
 from matching.models import RequestNeeds, SearchResult
 from providers import service as providers_service
@@ -79,3 +79,50 @@ def test_search_never_carries_an_address(session: Session, settings: Settings) -
     assert len(result.matches) == 1
     text = result.model_dump_json()
     assert "Canary" not in text and "ZZ99 7QX" not in text
+
+
+def test_a_kept_index_sees_every_change_to_houses_beds_and_organisations(
+    session: Session, settings: Settings, frozen: FrozenDateTimeFactory
+) -> None:
+    """Time stands still here, so only the versions the changes count can tell the index it is out of date."""
+    provider = make_organisation(session)
+    house = make_house(session, provider, beds=2)
+    index = matching_service.HouseIndex()
+
+    def found(**overrides: object) -> list[int]:
+        wanted = needs(**({"gender": "female", "nrm_stage": "recovery"} | overrides))
+        result = matching_service.search(session=session, needs=wanted, stale_after=settings.stale_after, index=index)
+        return [match.free_beds for match in result.matches]
+
+    assert found() == [2]
+    occupy_all(session, house)
+    assert found() == [], "free beds are read on every search"
+    second = make_house(session, provider, beds=1)
+    assert found() == [1], "a new house is indexed"
+    providers_service.update_house(session=session, house=second, data=HouseUpdate(genders=[Gender.male]))
+    assert found() == [] and found(gender="male") == [1], "an edited house is indexed again"
+    assert found(avoid_faith_based=True, gender="male") == [1]
+    providers_service.update_organisation(
+        session=session, organisation=provider, data=OrganisationUpdate(faith_based=True)
+    )
+    assert found(avoid_faith_based=True, gender="male") == [], "so is a house whose organisation changed"
+
+
+def test_changes_count_in_the_version_but_a_confirmation_does_not(session: Session) -> None:
+    provider = make_organisation(session)
+    house = make_house(session, provider)
+    assert (house.version, provider.version) == (0, 0)
+    providers_service.update_house(session=session, house=house, data=HouseUpdate(trans_inclusive=False))
+    providers_service.update_house(session=session, house=house, data=HouseUpdate(step_free=True))
+    assert house.version == 2
+    providers_service.confirm_house(session=session, house=house)
+    assert house.version == 2
+
+
+def test_the_search_lists_the_best_few_and_counts_them_all(session: Session, settings: Settings) -> None:
+    provider = make_organisation(session)
+    for _ in range(4):
+        make_house(session, provider)
+    wanted = needs(gender="female", nrm_stage="recovery")
+    result = matching_service.search(session=session, needs=wanted, stale_after=settings.stale_after, limit=3)
+    assert (len(result.matches), result.matches_total) == (3, 4)

@@ -17,10 +17,11 @@ from matching.models import (
 )
 from web import authz
 from web.authz import Permission
-from web.deps import PathId, SessionDep, SettingsDep, require
+from web.deps import HouseIndexDep, PathId, SearchLimit, SessionDep, SettingsDep, require
 
 router = APIRouter(tags=["requests"])
 Requester = Annotated[User, Depends(require(Permission.make_requests))]
+DEFAULT_SEARCH_LIMIT = 50
 
 
 def readable_request(request_id: PathId, session: SessionDep, user: Requester) -> PlacementRequest:
@@ -34,9 +35,18 @@ def readable_request(request_id: PathId, session: SessionDep, user: Requester) -
 
 
 @router.post("/search", response_model=SearchResult)
-def search(needs: RequestNeeds, user: Requester, session: SessionDep, settings: SettingsDep) -> SearchResult:
+def search(
+    needs: RequestNeeds,
+    user: Requester,
+    session: SessionDep,
+    settings: SettingsDep,
+    index: HouseIndexDep,
+    limit: SearchLimit = DEFAULT_SEARCH_LIMIT,
+) -> SearchResult:
     """Every house that can take a person with these needs now, ranked, and why the others cannot."""
-    return matching_service.search(session=session, needs=needs, stale_after=settings.stale_after)
+    return matching_service.search(
+        session=session, needs=needs, stale_after=settings.stale_after, index=index, limit=limit
+    )
 
 
 @router.post("/requests", response_model=RequestPublic, status_code=status.HTTP_201_CREATED)
@@ -62,10 +72,16 @@ def get_request(request: Annotated[PlacementRequest, Depends(readable_request)],
 
 @router.get("/requests/{request_id}/search", response_model=SearchResult)
 def search_for_request(
-    request: Annotated[PlacementRequest, Depends(readable_request)], session: SessionDep, settings: SettingsDep
+    request: Annotated[PlacementRequest, Depends(readable_request)],
+    session: SessionDep,
+    settings: SettingsDep,
+    index: HouseIndexDep,
+    limit: SearchLimit = DEFAULT_SEARCH_LIMIT,
 ) -> SearchResult:
     """The instant search for a recorded request."""
-    return matching_service.search(session=session, needs=request, stale_after=settings.stale_after)
+    return matching_service.search(
+        session=session, needs=request, stale_after=settings.stale_after, index=index, limit=limit
+    )
 
 
 @router.post("/requests/{request_id}/fallback", response_model=RequestPublic)
