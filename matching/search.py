@@ -84,6 +84,7 @@ class SearchIndex:
     table: HouseTable
     listings: tuple[Listing, ...]
     confirmed_at: Ints  # microseconds since 1970, by row
+    house_ids: Ints
 
     @classmethod
     def of(cls, houses: Sequence[HousePublic]) -> "SearchIndex":
@@ -91,6 +92,7 @@ class SearchIndex:
             table=HouseTable.build([house_snapshot(h) for h in houses]),
             listings=tuple(Listing(h.id, h.display_name, h.organisation_name) for h in houses),
             confirmed_at=np.array([microseconds(h.vacancies_confirmed_at) for h in houses], dtype=np.int64),
+            house_ids=np.array([h.id for h in houses], dtype=np.int64),
         )
 
     def with_vacancies(self, free_beds: Ints, confirmed_at: Ints, *, stale_before: datetime) -> "SearchIndex":
@@ -103,17 +105,15 @@ def rank(person: RequestSnapshot, index: SearchIndex, *, limit: int | None = Non
     """Rank the houses that can take this person now; count the rest by the first reason that rules each out."""
     table = index.table
     codes = table.first_reasons(person)
-    rows = np.flatnonzero(codes == ELIGIBLE)
-    # Best fit first; among equals, the freshest vacancy data, then the most room, then the lowest id.
-    order = np.lexsort(
-        (
-            np.array([index.listings[r].house_id for r in rows], dtype=np.int64),
-            -table.free_beds[rows],
-            -index.confirmed_at[rows],
-            table.stale[rows],
-            -table.points(person, rows),
-        )
-    )
+    eligible = np.flatnonzero(codes == ELIGIBLE)
+    # Best fit first; among equals, fresh vacancy data, the latest confirmed, the most room, the lowest id.
+    first = 2 * table.points(person, eligible) + ~table.stale[eligible]
+    rows = eligible
+    if limit is not None and limit < len(eligible):
+        # Only houses as good as the limit-th best by the first keys can be listed: sort just those.
+        keep = first >= np.partition(first, len(first) - limit)[len(first) - limit]
+        rows, first = eligible[keep], first[keep]
+    order = np.lexsort((index.house_ids[rows], -table.free_beds[rows], -index.confirmed_at[rows], -first))
     matches = [_match(person, index, int(row)) for row in rows[order[:limit]]]
     counts = np.bincount(codes[codes != ELIGIBLE], minlength=len(ORDER))
     ruled_out = [
@@ -125,7 +125,7 @@ def rank(person: RequestSnapshot, index: SearchIndex, *, limit: int | None = Non
         ": " + ", ".join(f"{r.houses} {r.phrase}" for r in ruled_out) if ruled_out else ""
     )
     return SearchResult(
-        matches=matches, matches_total=len(rows), ruled_out_total=total, ruled_out=ruled_out, summary=summary
+        matches=matches, matches_total=len(eligible), ruled_out_total=total, ruled_out=ruled_out, summary=summary
     )
 
 

@@ -2,11 +2,13 @@
 
 import random
 
+import numpy as np
 import pytest
 
 from bench.instances import make_instance
 from matching.eligibility import rule_out_reasons, score, unsuitable_reasons
 from matching.instance import HouseSnapshot, RequestSnapshot
+from matching.search import Listing, SearchIndex, rank
 from matching.table import ELIGIBLE, ORDER, HouseTable
 from tests.matching.snapshots import house, request
 
@@ -77,3 +79,21 @@ def test_a_language_no_house_speaks_matches_nothing_and_an_empty_table_rules_not
         rule_out_reasons(request(languages=["ti"], interpreter_ok=False), house(languages=["en"]))[0]
     )
     assert len(HouseTable.build([]).first_reasons(request())) == 0
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_listing_the_best_few_lists_the_head_of_the_full_ranking(seed: int) -> None:
+    houses, requests = varied(seed)
+    rng = random.Random(seed)
+    index = SearchIndex(
+        table=HouseTable.build(houses),
+        listings=tuple(Listing(int(h.id), f"House {h.id}", "Provider") for h in houses),
+        # Few distinct times, so that many houses tie on every key but the last.
+        confirmed_at=np.array([rng.choice([0, 10**15]) for _ in houses], dtype=np.int64),
+        house_ids=np.array([h.id for h in houses], dtype=np.int64),
+    )
+    for person in requests[:40]:
+        everything = rank(person, index)
+        assert everything.matches_total == len(everything.matches)
+        for limit in (1, 3, 10):
+            assert rank(person, index, limit=limit).matches == everything.matches[:limit]
