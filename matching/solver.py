@@ -1,11 +1,19 @@
 """Whole-queue allocation with OR-Tools CP-SAT, in the phases of its own samples.
 
-data -> variables -> constraints -> objective -> solve -> extract. The solver knows no database and
-no settings: an Instance comes in, a Result goes out, and the time limit and workers are arguments.
+data -> incumbent -> bound and pruning -> variables -> constraints -> objectives -> solve -> extract.
+The solver knows no database and no settings: an Instance comes in, a Result goes out, and the
+time limit, workers and seed are arguments.
 
-Objective: maximise the sum of the priorities of the placed requests; below that, strictly, the sum
-of the soft-preference scores. The two are combined as priority * SCALE + score with SCALE larger
-than any possible total score, so no amount of score ever outweighs one unit of priority.
+Objectives, lexicographic: first maximise the sum of the priorities of the placed requests; then,
+keeping that sum, the sum of the soft-preference scores. No amount of score outweighs one unit of
+priority, and each solve has small coefficients, which CP-SAT handles best.
+
+At national scale there are hundreds of thousands of request-house pairs, too many for CP-SAT to
+take whole. The linear relaxation (matching.relaxation) is solved as a min-cost flow; its prices
+give a certified bound, tightened by packing each house whole (a Lagrangian bound), and a reduced
+cost for every pair. Each request keeps its cheapest few houses (then its best-scoring, ties broken
+at random), CP-SAT allocates among those, and the answer is measured against the certified bound:
+it is OPTIMAL when it meets the bound.
 """
 
 import os
@@ -14,140 +22,349 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 from ortools.sat.python import cp_model
 
-from matching.eligibility import MAX_SCORE, Reason, score, unsuitable_reasons
-from matching.instance import Assignment, HouseSnapshot, Id, Instance, RequestSnapshot, Result, Status, Unplaced
+from matching.eligibility import MAX_SCORE, Reason
+from matching.instance import Assignment, Instance, RequestSnapshot, Result, Status, Unplaced
+from matching.relaxation import Pairs, lagrangian_bound, relax
+from matching.table import ORDER, HouseTable, Ints
 
 DEFAULT_TIME_LIMIT_S = 10.0
+# CP-SAT takes every pair that could improve on the incumbent while there are no more than this many.
+MAX_MODEL_PAIRS = 60_000
+# Otherwise each request keeps its cheapest few (by reduced cost), and at least this many.
+KEPT_PER_REQUEST = 10
+# Below this many pairs one worker proves optimality sooner than two sharing two cores.
+ONE_WORKER_PAIRS = 20_000
+UNPLACED = -1
+# Of the time limit: at most this share for bounding at scale, and of what is left, this share for the priority.
+BOUND_SHARE = 0.1
+PRIORITY_SHARE = 0.75
+MIN_PHASE_S = 0.05
 
 
 @dataclass
 class Data:
-    """The instance, indexed: which houses each request could use, and what each pair is worth."""
+    """The instance, indexed: for each request the houses that could take it, and what each pair is worth."""
 
-    requests: dict[Id, RequestSnapshot]
-    houses: dict[Id, HouseSnapshot]
-    eligible: dict[Id, list[Id]] = field(default_factory=dict)
-    points: dict[tuple[Id, Id], int] = field(default_factory=dict)
-    groups: list[list[Id]] = field(default_factory=list)
-    scale: int = 1
+    requests: list[RequestSnapshot]
+    table: HouseTable
+    pairs: Pairs
+    points: Ints  # by pair
+    priority: Ints  # by request
+    scale: int
+    groups: list[list[int]] = field(default_factory=list)  # place-together, by request index
+    apart: list[tuple[int, int]] = field(default_factory=list)
+    alone: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))  # could go somewhere on its own
+
+    def houses_of(self, r: int) -> Ints:
+        return self.pairs.house[self.pairs.start[r] : self.pairs.start[r + 1]]
 
 
-def _merge(groups: Iterable[Iterable[Id]]) -> list[list[Id]]:
+def _merge(groups: Iterable[Iterable[int]]) -> list[list[int]]:
     """Merge place-together groups that share a request: together is transitive."""
-    merged: list[set[Id]] = []
+    merged: list[set[int]] = []
     for group in groups:
         members = set(group)
         for existing in [m for m in merged if m & members]:
             members |= existing
             merged.remove(existing)
         merged.append(members)
-    return [sorted(m, key=str) for m in merged]
+    return [sorted(m) for m in merged]
 
 
 def build_data(instance: Instance) -> Data:
     """Index the instance and keep, for each request, only the houses that could take it."""
-    data = Data(
-        requests={r.id: r for r in instance.requests},
-        houses={h.id: h for h in instance.houses},
-        groups=_merge(instance.place_together),
-    )
+    table = HouseTable.build(instance.houses)
+    index = {request.id: i for i, request in enumerate(instance.requests)}
+    groups = _merge([index[i] for i in group] for group in instance.place_together)
+    rows: list[Ints] = []
     for request in instance.requests:
-        data.eligible[request.id] = [
-            house.id
-            for house in instance.houses
-            if house.free_beds >= request.beds_needed and not unsuitable_reasons(request, house)
-        ]
-    # A group goes to one house or none, so only houses every member could use are open to it.
-    for group in data.groups:
-        common = set.intersection(*(set(data.eligible[r]) for r in group))
+        ok = table.suitable(request) & (table.free_beds >= request.beds_needed)
+        rows.append(np.flatnonzero(ok).astype(np.int32))
+    alone = np.array([len(r) > 0 for r in rows], dtype=np.bool_)
+    # A group goes to one house or none: only houses every member could use, with room for them all.
+    for group in groups:
+        common = rows[group[0]]
+        for r in group[1:]:
+            common = np.intersect1d(common, rows[r], assume_unique=True)
+        need = sum(instance.requests[r].beds_needed for r in group)
+        common = common[table.free_beds[common] >= need]
         for r in group:
-            data.eligible[r] = [h for h in data.eligible[r] if h in common]
-    for request_id, house_ids in data.eligible.items():
-        for house_id in house_ids:
-            data.points[request_id, house_id] = score(data.requests[request_id], data.houses[house_id]).points
-    data.scale = MAX_SCORE * len(instance.requests) + 1
-    return data
+            rows[r] = common
+    points = np.concatenate(
+        [table.points(request, r).astype(np.int16) for request, r in zip(instance.requests, rows, strict=True)]
+        or [np.zeros(0, dtype=np.int16)]
+    )
+    start = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(r) for r in rows], out=start[1:])
+    priority = np.array([r.priority for r in instance.requests], dtype=np.int64)
+    beds = np.array([r.beds_needed for r in instance.requests], dtype=np.int64)
+    scale = MAX_SCORE * len(instance.requests) + 1
+    house = np.concatenate(rows or [np.zeros(0, dtype=np.int32)])
+    pairs = Pairs(
+        start=start,
+        house=house,
+        value=np.repeat(priority, np.diff(start)),
+        beds=beds,
+        free=table.free_beds.astype(np.int64),
+    )
+    return Data(
+        requests=list(instance.requests),
+        table=table,
+        pairs=pairs,
+        points=points,
+        priority=priority,
+        scale=scale,
+        groups=groups,
+        apart=sorted({tuple(sorted((index[a], index[b]))) for a, b in instance.keep_apart}),  # type: ignore[misc]
+        alone=alone,
+    )
+
+
+def greedy(data: Data, *, wished: Ints | None = None) -> Ints:
+    """An allocation to start from: the most urgent first, each (or each group) to its best house with room.
+
+    With `wished` (a house per request, or UNPLACED), a request goes to its wished house first when
+    that house still has room: this rounds the relaxation's answer to an allocation.
+    """
+    free = data.pairs.free.copy()
+    house_of = np.full(len(data.requests), UNPLACED, dtype=np.int64)
+    group_of = {r: group for group in data.groups for r in group}
+    apart: dict[int, list[int]] = defaultdict(list)
+    for a, b in data.apart:
+        apart[a].append(b)
+        apart[b].append(a)
+    order = sorted(range(len(data.requests)), key=lambda r: (-int(data.priority[r]), int(data.pairs.beds[r]), r))
+    # Wished houses first, for everyone; then the best house with room for whoever is left.
+    for r, only_wished in [(r, True) for r in order if wished is not None] + [(r, False) for r in order]:
+        members = group_of.get(r, [r])
+        if house_of[r] != UNPLACED or any(house_of[m] != UNPLACED for m in members):
+            continue
+        houses = data.houses_of(r)
+        need = int(data.pairs.beds[members].sum())
+        ok = free[houses] >= need
+        for m in members:
+            for other in apart[m]:
+                if house_of[other] != UNPLACED:
+                    ok &= houses != house_of[other]
+        if not ok.any():
+            continue
+        if only_wished:
+            assert wished is not None
+            at = int(np.searchsorted(houses, wished[r]))
+            if not (all(wished[m] == wished[r] for m in members) and at < len(houses) and houses[at] == wished[r]):
+                continue
+            if not ok[at]:
+                continue
+            best = int(wished[r])
+        else:
+            worth = sum(data.points[data.pairs.start[m] : data.pairs.start[m + 1]].astype(np.int64) for m in members)
+            best = int(houses[np.flatnonzero(ok)[np.argmax(np.asarray(worth)[ok])]])
+        free[best] -= need
+        house_of[members] = best
+    return house_of
+
+
+def value_of(data: Data, house_of: Ints) -> int:
+    """The combined objective of an allocation."""
+    total = 0
+    for r in np.flatnonzero(house_of != UNPLACED).tolist():
+        houses = data.houses_of(r)
+        total += int(data.priority[r]) * data.scale + int(
+            data.points[data.pairs.start[r] + np.searchsorted(houses, house_of[r])]
+        )
+    return total
+
+
+@dataclass
+class Pruned:
+    """The pairs CP-SAT is given, whether they are all of them, and a certified bound on placed priority."""
+
+    kept: Ints
+    exact: bool
+    bound: int | None = None
+
+
+def _prune(data: Data, incumbent: Ints, *, deadline: float) -> Pruned:
+    """All pairs when they are few; otherwise each request's cheapest few by the relaxation's prices."""
+    n_pairs = len(data.pairs.house)
+    request = data.pairs.request
+    if n_pairs <= MAX_MODEL_PAIRS:
+        relaxation = relax(data.pairs, np.arange(n_pairs))
+        bound = min(relaxation.bound, lagrangian_bound(data.pairs, relaxation, deadline=deadline))
+        return Pruned(kept=np.arange(n_pairs), exact=True, bound=bound)
+    rng = np.random.default_rng(0)
+    # Start the relaxation from each request's best-scoring few houses, ties broken at random, and the incumbent.
+    order = np.lexsort((rng.random(n_pairs), -data.points, request))
+    rank = np.arange(n_pairs) - data.pairs.start[request[order]]
+    placed = np.flatnonzero(incumbent != UNPLACED)
+    initial = np.concatenate(
+        [order[rank < KEPT_PER_REQUEST], data.pairs.start[placed] + _positions(data, placed, incumbent)]
+    )
+    relaxation = relax(data.pairs, initial)
+    # Round the relaxation: a request whose beds all went to one house is wished there.
+    wished = np.full(len(data.requests), UNPLACED, dtype=np.int64)
+    whole = relaxation.flow == data.pairs.beds[request[relaxation.flow_pairs]]
+    wished[request[relaxation.flow_pairs[whole]]] = data.pairs.house[relaxation.flow_pairs[whole]]
+    rounded = greedy(data, wished=wished)
+    if value_of(data, rounded) > value_of(data, incumbent):
+        incumbent[:] = rounded
+    placed = np.flatnonzero(incumbent != UNPLACED)
+    # Each request keeps its cheapest houses by reduced cost, then its best-scoring, ties broken at random.
+    reduced = relaxation.reduced_cost_units
+    order = np.lexsort((rng.random(n_pairs), -data.points, reduced, request))
+    rank = np.arange(n_pairs) - data.pairs.start[request[order]]
+    kept = np.concatenate(
+        [
+            order[rank < KEPT_PER_REQUEST],
+            data.pairs.start[placed] + _positions(data, placed, incumbent),
+            relaxation.flow_pairs,
+        ]
+    )
+    bound = min(relaxation.bound, lagrangian_bound(data.pairs, relaxation, deadline=deadline))
+    return Pruned(kept=np.unique(kept), exact=False, bound=bound)
 
 
 def solve(instance: Instance, *, time_limit_s: float | None = None, workers: int = 2, seed: int = 0) -> Result:
     """Allocate the instance's requests to its houses; the answer is a proposal, not a hold."""
     started = time.perf_counter()
+    limit = time_limit_s or instance.time_limit_s or DEFAULT_TIME_LIMIT_S
     data = build_data(instance)
-    model = cp_model.CpModel()
+    incumbent = greedy(data)
+    pruned = _prune(data, incumbent, deadline=started + BOUND_SHARE * limit)
 
-    # Variables: one per request and house that could take it.
-    x = {(r, h): model.new_bool_var(f"x[{r},{h}]") for r, houses in data.eligible.items() for h in houses}
-    by_house: dict[Id, list[Id]] = defaultdict(list)
+    # Variables: one per kept request-house pair; a group keeps only the houses kept for all its members.
+    request = data.pairs.request[pruned.kept]
+    house = data.pairs.house[pruned.kept]
+    kept_houses: dict[int, set[int]] = defaultdict(set)
+    for r, h in zip(request.tolist(), house.tolist(), strict=True):
+        kept_houses[r].add(h)
+    for group in data.groups:
+        common = set.intersection(*(kept_houses[r] for r in group))
+        for r in group:
+            kept_houses[r] = common
+    model = cp_model.CpModel()
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    points: dict[tuple[int, int], int] = {}
+    for pair, r, h in zip(pruned.kept.tolist(), request.tolist(), house.tolist(), strict=True):
+        if h in kept_houses[r]:
+            x[r, h] = model.new_bool_var(f"x[{r},{h}]")
+            points[r, h] = int(data.points[pair])
+    by_request: dict[int, list[int]] = defaultdict(list)
+    by_house: dict[int, list[int]] = defaultdict(list)
     for r, h in x:
+        by_request[r].append(h)
         by_house[h].append(r)
 
     # Constraints.
-    for r, houses in data.eligible.items():
+    for r, houses in by_request.items():
         if len(houses) > 1:
             model.add_at_most_one(x[r, h] for h in houses)
     for h, requests in by_house.items():
-        demand = sum(data.requests[r].beds_needed for r in requests)
-        if demand > data.houses[h].free_beds:
-            model.add(sum(data.requests[r].beds_needed * x[r, h] for r in requests) <= data.houses[h].free_beds)
-    for a, b in instance.keep_apart:
-        for h in set(data.eligible[a]) & set(data.eligible[b]):
+        demand = sum(int(data.pairs.beds[r]) for r in requests)
+        if demand > data.pairs.free[h]:
+            model.add(sum(int(data.pairs.beds[r]) * x[r, h] for r in requests) <= int(data.pairs.free[h]))
+    for a, b in data.apart:
+        for h in set(by_request[a]) & set(by_request[b]):
             model.add_at_most_one([x[a, h], x[b, h]])
     for group in data.groups:
         first, *others = group
-        for h in data.eligible[first]:
+        for h in by_request[first]:
             for r in others:
                 model.add(x[first, h] == x[r, h])
 
-    # Objective.
-    model.maximize(sum((data.requests[r].priority * data.scale + data.points[r, h]) * var for (r, h), var in x.items()))
-
-    # Solve.
+    # Objectives, one after the other: first the priority placed, then, keeping it, the soft score.
+    priority = sum(int(data.priority[r]) * var for (r, _), var in x.items())
+    if pruned.bound is not None and not pruned.exact:
+        model.add(priority <= pruned.bound)  # certified, and it lets CP-SAT stop once a solution meets it
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit_s or instance.time_limit_s or DEFAULT_TIME_LIMIT_S
-    solver.parameters.num_workers = max(1, min(workers, os.cpu_count() or 1))
+    solver.parameters.num_workers = 1 if len(x) <= ONE_WORKER_PAIRS else max(1, min(workers, os.cpu_count() or 1))
     solver.parameters.random_seed = seed
-    status = solver.solve(model)
+    solver.parameters.linearization_level = 2  # measured: proves London-scale instances about twice as fast
+    house_of = incumbent
+    phases: list[int] = []
+    first_bound: int | None = None
+    score = sum(p * x[pair] for pair, p in points.items())
+    # A model of every pair is small: one solve of both objectives combined (priority * scale + score)
+    # proves both at once. A pruned one is large: two solves with small coefficients go faster.
+    phases_to_run = (
+        [(priority * data.scale + score, 1.0)] if pruned.exact else [(priority, PRIORITY_SHARE), (score, 1.0)]
+    )
+    for objective, share in phases_to_run:
+        model.maximize(objective)
+        model.clear_hints()
+        for (r, h), var in x.items():
+            model.add_hint(var, int(house_of[r]) == h)
+        left = limit - (time.perf_counter() - started)
+        solver.parameters.max_time_in_seconds = max(MIN_PHASE_S, share * left)
+        status = solver.solve(model)
+        phases.append(status)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        answer = np.full(len(data.requests), UNPLACED, dtype=np.int64)
+        for (r, h), var in x.items():
+            if solver.boolean_value(var):
+                answer[r] = h
+        if value_of(data, answer) >= value_of(data, house_of):
+            house_of = answer
+        if first_bound is None:
+            first_bound = round(solver.best_objective_bound) // (data.scale if pruned.exact else 1)
+        # Keep what the first objective reached while the second is improved.
+        model.add(priority >= int(data.priority[house_of != UNPLACED].sum()))
 
     # Extract.
-    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    chosen = [(r, h) for (r, h), var in x.items() if found and solver.boolean_value(var)]
-    placed = {r for r, _ in chosen}
-    placed_priority = sum(data.requests[r].priority for r in placed)
-    if found:
-        # The objective is an integer, so its proven bound is too (up to float rounding).
-        bound = round(solver.best_objective_bound) // data.scale if x else 0
-    else:
-        # Nothing solved in time: the only certain bound is everyone who could go somewhere.
-        bound = sum(data.requests[r].priority for r, houses in data.eligible.items() if houses)
+    placed = np.flatnonzero(house_of != UNPLACED)
+    placed_priority = int(data.priority[placed].sum())
+    bounds = [_everyone(data)]
+    if pruned.bound is not None:
+        bounds.append(pruned.bound)
+    if pruned.exact and first_bound is not None:
+        bounds.append(first_bound)  # every pair was in the model, so its bound is the whole problem's
+    bound = max(min(bounds), placed_priority)
+    solved = bool(phases) and phases[0] in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    proven = placed_priority == bound and phases[-1] == cp_model.OPTIMAL
     return Result(
-        status=Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE if found else Status.UNKNOWN,
+        status=Status.OPTIMAL if proven else Status.FEASIBLE if solved or len(placed) else Status.UNKNOWN,
         placed_priority=placed_priority,
         bound=bound,
-        assignments=[Assignment(request=r, house=h) for r, h in chosen],
+        assignments=[
+            Assignment(request=data.requests[r].id, house=data.table.ids[int(house_of[r])]) for r in placed.tolist()
+        ],
         unplaced=[
             Unplaced(
-                request=request.id,
-                reasons=unplaced_reasons(request, instance.houses, data.eligible[request.id])
-                + ([] if found else [Reason.NOT_SOLVED]),
+                request=data.requests[r].id,
+                reasons=unplaced_reasons(data, r, house_of) + ([] if solved or len(placed) else [Reason.NOT_SOLVED]),
             )
-            for request in instance.requests
-            if request.id not in placed
+            for r in np.flatnonzero(house_of == UNPLACED).tolist()
         ],
-        score=sum(data.points[pair] for pair in chosen),
+        score=int(data.points[data.pairs.start[placed] + _positions(data, placed, house_of)].sum()),
         wall_time_s=round(time.perf_counter() - started, 4),
     )
 
 
-def unplaced_reasons(request: RequestSnapshot, houses: Iterable[HouseSnapshot], eligible: list[Id]) -> list[str]:
-    """Why a request was not placed: what ruled houses out, and NOT_ENOUGH_BEDS where suitable houses had no room."""
-    reasons: set[Reason] = set()
-    suitable = bool(eligible)
-    for house in houses:
-        found = unsuitable_reasons(request, house)
-        reasons.update(found)
-        suitable = suitable or not found
-    if suitable:
+def _positions(data: Data, placed: Ints, house_of: Ints) -> Ints:
+    return np.array([np.searchsorted(data.houses_of(r), house_of[r]) for r in placed.tolist()], dtype=np.int64)
+
+
+def _everyone(data: Data) -> int:
+    """The bound nobody can argue with: every request that some house could take."""
+    return int(data.priority[np.diff(data.pairs.start) > 0].sum())
+
+
+def unplaced_reasons(data: Data, r: int, house_of: Ints) -> list[str]:
+    """Why a request was not placed: what ruled houses out, NOT_ENOUGH_BEDS where suitable houses had no
+    room (or their beds went to others), and the links that kept it from the houses that were left."""
+    request = data.requests[r]
+    reasons, any_suitable = data.table.reasons(request)
+    if any_suitable:
         reasons.add(Reason.NOT_ENOUGH_BEDS)
-    return sorted(reasons)
+    houses = set(data.houses_of(r).tolist())
+    for a, b in data.apart:
+        other = b if a == r else a if b == r else None
+        if other is not None and int(house_of[other]) in houses:
+            reasons.add(Reason.KEPT_APART)
+    if data.alone[r] and any(r in group for group in data.groups):
+        reasons.add(Reason.KEPT_TOGETHER)
+    return sorted(reasons, key=ORDER.index)

@@ -167,6 +167,16 @@ class HouseTable:
             ok &= ~fails
         return ok
 
+    def reasons(self, request: RequestSnapshot) -> tuple[set[Reason], bool]:
+        """Every reason that rules some house out whatever its vacancies, and whether any house is suitable."""
+        found: set[Reason] = set()
+        ok = np.ones(len(self), dtype=np.bool_)
+        for index, fails in self._failures(request, beds=False):
+            if fails.any():
+                found.add(ORDER[index])
+                ok &= ~fails
+        return found, bool(ok.any())
+
     def points(self, request: RequestSnapshot, rows: Ints) -> Ints:
         """The soft score (as `eligibility.score`) of the houses at these rows."""
         total = np.zeros(len(rows), dtype=np.int64)
