@@ -1,6 +1,6 @@
 """Placement requests and search, over the database."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 from sqlmodel import Session, col, select
@@ -52,6 +52,24 @@ def create(*, session: Session, officer: User, data: RequestCreate) -> Placement
 def links(*, session: Session, request_ids: Sequence[int]) -> Sequence[RequestLink]:
     """The links from these requests to others."""
     return session.exec(select(RequestLink).where(col(RequestLink.request_id).in_(request_ids))).all()
+
+
+def family(*, session: Session, request_ids: Iterable[int]) -> set[int]:
+    """These requests and every request to be placed together with them, however indirectly.
+
+    Placing together is transitive: if A goes with B and B with C, then A and C share B's house too.
+    """
+    found = set(request_ids)
+    frontier = set(found)
+    while frontier:
+        partners = session.exec(
+            select(RequestLink.other_id).where(
+                col(RequestLink.request_id).in_(sorted(frontier)), col(RequestLink.kind) == LinkKind.place_together
+            )
+        ).all()
+        frontier = set(partners) - found
+        found |= frontier
+    return found
 
 
 def describe(*, session: Session, request: PlacementRequest) -> RequestPublic:

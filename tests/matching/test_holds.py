@@ -1,5 +1,7 @@
 """Holds and placements: reserved beds, decisions, expiry, and never a bed held or occupied twice."""
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -21,9 +23,11 @@ from matching.models import (
     Hold,
     HoldBed,
     HoldStatus,
+    LinkKind,
     NrmDecision,
     Placement,
     PlacementRequest,
+    RequestLink,
     RequestStatus,
 )
 from providers import service as providers_service
@@ -167,23 +171,28 @@ def race(engine: Engine) -> Iterator[tuple[int, list[tuple[int, int]]]]:
             request = make_request(session, officer)
             assert officer.id is not None and request.id is not None
             contenders.append((officer.id, request.id))
-        assert house.id is not None and provider.id is not None
-        house_id, organisation_ids = house.id, [provider.id]
+        assert house.id is not None
+        house_id = house.id
     yield house_id, contenders
+    forget(engine, request_ids=[r for _, r in contenders], officer_ids=[o for o, _ in contenders], house_ids=[house_id])
+
+
+def forget(engine: Engine, *, request_ids: list[int], officer_ids: list[int], house_ids: list[int]) -> None:
+    """Delete what a race test committed for real: requests, their holds and placements, officers, houses."""
     with Session(engine) as session:
-        request_ids = [r for _, r in contenders]
-        officer_ids = [o for o, _ in contenders]
         hold_ids = session.exec(select(Hold.id).where(col(Hold.request_id).in_(request_ids))).all()
         session.exec(delete(HoldBed).where(col(HoldBed.hold_id).in_(hold_ids)))
         session.exec(delete(Placement).where(col(Placement.request_id).in_(request_ids)))
         session.exec(delete(Hold).where(col(Hold.request_id).in_(request_ids)))
+        session.exec(delete(RequestLink).where(col(RequestLink.request_id).in_(request_ids)))
         session.exec(delete(PlacementRequest).where(col(PlacementRequest.id).in_(request_ids)))
         session.exec(delete(LoginSession).where(col(LoginSession.user_id).in_(officer_ids)))
         officer_orgs = session.exec(select(User.organisation_id).where(col(User.id).in_(officer_ids))).all()
+        house_orgs = session.exec(select(House.organisation_id).where(col(House.id).in_(house_ids))).all()
         session.exec(delete(User).where(col(User.id).in_(officer_ids)))
-        session.exec(delete(Bed).where(col(Bed.house_id) == house_id))
-        session.exec(delete(House).where(col(House.id) == house_id))
-        session.exec(delete(Organisation).where(col(Organisation.id).in_([*organisation_ids, *officer_orgs])))
+        session.exec(delete(Bed).where(col(Bed.house_id).in_(house_ids)))
+        session.exec(delete(House).where(col(House.id).in_(house_ids)))
+        session.exec(delete(Organisation).where(col(Organisation.id).in_({*officer_orgs, *house_orgs})))
         session.commit()
 
 
@@ -221,6 +230,67 @@ def test_twenty_concurrent_holds_at_the_last_bed_give_exactly_one(
         assert [b.status for b in beds] == [BedStatus.held]
         assert len(session.exec(select(Hold).where(Hold.house_id == house_id)).all()) == 1
         assert len(session.exec(select(HoldBed).where(col(HoldBed.bed_id) == beds[0].id)).all()) == 1
+
+
+# Two linked requests held at the same moment ------------------------------------------------------
+
+
+@pytest.fixture(params=[LinkKind.keep_apart, LinkKind.place_together])
+def linked_pair(request: pytest.FixtureRequest, engine: Engine) -> Iterator[tuple[LinkKind, int, dict[int, int]]]:
+    """Two requests of one case, linked, committed for real, and where each is to be held.
+
+    Co-victims kept apart both go to one house; a family placed together goes to two.
+    """
+    kind = LinkKind(request.param)
+    with Session(engine) as session:
+        provider = make_organisation(session)
+        house, other = (make_house(session, provider, beds=2, nrm_stages=["pre_nrm"]) for _ in range(2))
+        officer = make_user(session, Role.officer)
+        first = make_request(session, officer)
+        second = make_request(session, officer, **{kind.value: [first.id]})
+        assert officer.id and first.id and second.id and house.id and other.id
+        targets = {first.id: house.id, second.id: house.id if kind == LinkKind.keep_apart else other.id}
+        officer_id, house_ids = officer.id, [house.id, other.id]
+    yield kind, officer_id, targets
+    forget(engine, request_ids=list(targets), officer_ids=[officer_id], house_ids=house_ids)
+
+
+def test_linked_requests_held_at_the_same_moment_keep_their_link(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, linked_pair: tuple[LinkKind, int, dict[int, int]]
+) -> None:
+    kind, officer_id, targets = linked_pair
+    both_checked = threading.Barrier(2)
+    check_links = holds._link_clash
+
+    def check_links_then_wait(*args: Any, **kwargs: Any) -> str | None:
+        clash = check_links(*args, **kwargs)
+        # Wait until the other hold has checked its links too. Unless the linked requests are locked,
+        # both checks pass before either hold exists; with the lock, the other hold is still waiting
+        # for it, so this gives up after a second and the holds run one after the other.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_checked.wait(timeout=1)
+        return clash
+
+    monkeypatch.setattr(holds, "_link_clash", check_links_then_wait)
+
+    def try_to_hold(request_id: int) -> str:
+        with Session(engine) as session:
+            try:
+                hold_by_ids(session, officer_id, request_id, targets[request_id])
+            except ConflictError as error:
+                return error.message
+            return "held"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(try_to_hold, targets))
+    assert outcomes.count("held") == 1, outcomes
+    [refusal] = [outcome for outcome in outcomes if outcome != "held"]
+    if kind == LinkKind.keep_apart:
+        assert refusal.endswith(", of the same case and to be kept apart, is held or placed in this house")
+    else:
+        assert refusal.endswith(", family to be placed together, is held or placed in another house")
+    with Session(engine) as session:
+        assert len(holds.live_houses(session=session, request_ids=list(targets))) == 1
 
 
 # Placements, decisions and move-on -----------------------------------------------------------------
@@ -349,9 +419,9 @@ def test_co_victims_kept_apart_are_never_held_in_one_house(session: Session, off
     first = make_request(session, officer)
     second = make_request(session, officer, keep_apart=[first.id])
     holds.hold(session=session, request=first, house=house, officer=officer, expires_after=TWO_HOURS)
-    with pytest.raises(InvalidError, match="kept apart") as caught:
+    with pytest.raises(ConflictError, match=f"request {first.id}, of the same case and to be kept apart, is held"):
         holds.hold(session=session, request=second, house=house, officer=officer, expires_after=TWO_HOURS)
-    assert caught.value.field == "house_id"
+    assert statuses(session, house).count(BedStatus.held) == 1
     elsewhere = provider_house(session, provider, beds=1)
     assert holds.hold(session=session, request=second, house=elsewhere, officer=officer, expires_after=TWO_HOURS).id
 
@@ -361,6 +431,22 @@ def test_family_placed_together_is_never_held_in_two_houses(session: Session, of
     sister = make_request(session, officer)
     brother = make_request(session, officer, place_together=[sister.id])
     holds.hold(session=session, request=sister, house=house, officer=officer, expires_after=TWO_HOURS)
-    with pytest.raises(InvalidError, match="another house"):
+    with pytest.raises(ConflictError, match=f"request {sister.id}, family to be placed together, is held or placed in"):
         holds.hold(session=session, request=brother, house=other, officer=officer, expires_after=TWO_HOURS)
     assert holds.hold(session=session, request=brother, house=house, officer=officer, expires_after=TWO_HOURS).id
+
+
+def test_a_family_stays_together_through_an_indirect_link(session: Session, officer: User, provider: User) -> None:
+    house, other = provider_house(session, provider, beds=3), provider_house(session, provider, beds=3)
+    mother = make_request(session, officer)
+    son = make_request(session, officer, place_together=[mother.id])
+    daughter = make_request(session, officer, place_together=[son.id])
+    holds.accept(
+        session=session,
+        hold=holds.hold(session=session, request=mother, house=house, officer=officer, expires_after=TWO_HOURS),
+        provider=provider,
+    )
+    with pytest.raises(ConflictError, match=f"request {mother.id}, family"):
+        holds.hold(session=session, request=daughter, house=other, officer=officer, expires_after=TWO_HOURS)
+    assert holds.hold(session=session, request=daughter, house=house, officer=officer, expires_after=TWO_HOURS).id
+    assert statuses(session, other) == [BedStatus.available] * 3
