@@ -1,5 +1,6 @@
 """Placement requests and search, over the database."""
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
@@ -54,22 +55,43 @@ def links(*, session: Session, request_ids: Sequence[int]) -> Sequence[RequestLi
     return session.exec(select(RequestLink).where(col(RequestLink.request_id).in_(request_ids))).all()
 
 
-def family(*, session: Session, request_ids: Iterable[int]) -> set[int]:
-    """These requests and every request to be placed together with them, however indirectly.
+def families(*, session: Session, request_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """Each request's family: itself and every request to be placed together with it, however indirectly.
 
     Placing together is transitive: if A goes with B and B with C, then A and C share B's house too.
     """
-    found = set(request_ids)
-    frontier = set(found)
+    wanted = list(request_ids)
+    partners: dict[int, set[int]] = defaultdict(set)
+    seen = set(wanted)
+    frontier = set(wanted)
     while frontier:
-        partners = session.exec(
-            select(RequestLink.other_id).where(
+        pairs = session.exec(
+            select(RequestLink.request_id, RequestLink.other_id).where(
                 col(RequestLink.request_id).in_(sorted(frontier)), col(RequestLink.kind) == LinkKind.place_together
             )
         ).all()
-        frontier = set(partners) - found
-        found |= frontier
-    return found
+        for request_id, other_id in pairs:
+            partners[request_id].add(other_id)
+        frontier = {other_id for _, other_id in pairs} - seen
+        seen |= frontier
+    found: dict[int, frozenset[int]] = {}
+    for start in wanted:
+        if start in found:
+            continue
+        members: set[int] = set()
+        unvisited = [start]
+        while unvisited:
+            member = unvisited.pop()
+            if member not in members:
+                members.add(member)
+                unvisited.extend(partners[member] - members)
+        found |= dict.fromkeys(members, frozenset(members))
+    return {request_id: found[request_id] for request_id in wanted}
+
+
+def family(*, session: Session, request_ids: Iterable[int]) -> set[int]:
+    """These requests and everyone in their families."""
+    return set().union(*families(session=session, request_ids=request_ids).values())
 
 
 def describe(*, session: Session, request: PlacementRequest) -> RequestPublic:

@@ -46,7 +46,7 @@ def propose(ask: ProposalAsk, user: Coordinator, session: SessionDep, settings: 
 
 @router.post("/confirm", response_model=Confirmed)
 def confirm(data: Confirmation, user: Coordinator, session: SessionDep, settings: SettingsDep) -> Confirmed:
-    """Hold each confirmed assignment; any that can no longer be held is reported, not half-done."""
+    """Hold each confirmed assignment, a family all or none; any that cannot be held is reported with why."""
     made, failed = allocation.confirm(session=session, assignments=data.assignments, expires_after=settings.hold_expiry)
     return Confirmed(
         holds=[holds.describe(session=session, hold=hold, show_address=False) for hold in made],
