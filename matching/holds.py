@@ -383,24 +383,63 @@ def bed_is_placed(*, session: Session, bed_id: int) -> bool:
     return session.exec(query).first() is not None
 
 
+_REASONABLE_GROUNDS = frozenset({NrmDecision.positive_rg, NrmDecision.negative_rg})
+
+
+def _out_of_order(decision: NrmDecision, *, previous: NrmDecision | None, stage: NrmStage) -> str | None:
+    """Why the NRM cannot make this decision now: Reasonable Grounds first, then Conclusive Grounds, then nothing.
+
+    The request's stage counts too: a person placed in the recovery period had a positive Reasonable
+    Grounds decision before SafeBeds, and one placed for move-on had the Conclusive Grounds one.
+    """
+    if previous in (NrmDecision.positive_cg, NrmDecision.negative_cg) or stage == NrmStage.move_on:
+        return f"{decision} cannot be recorded: the Conclusive Grounds decision has been made, and nothing follows it"
+    if previous == NrmDecision.negative_rg:
+        return f"{decision} cannot be recorded: a negative Reasonable Grounds decision ends the NRM process"
+    if decision in _REASONABLE_GROUNDS and stage == NrmStage.recovery:
+        return f"{decision} cannot be recorded: the positive Reasonable Grounds decision has already been made"
+    if decision not in _REASONABLE_GROUNDS and stage == NrmStage.pre_nrm:
+        return f"{decision} cannot be recorded: the Reasonable Grounds decision comes first; record it before this one"
+    return None
+
+
 def record_decision(
     *, session: Session, placement: Placement, decision: NrmDecision, decided_at: datetime, periods: SupportPeriods
 ) -> Placement:
-    """Record an NRM decision: it sets the move-on deadline and moves the person to the next NRM stage."""
+    """Record an NRM decision, in the NRM's order: it sets the move-on deadline and the person's next stage."""
+    session.refresh(placement)
+    request = session.get(PlacementRequest, placement.request_id)
+    assert request is not None
+    session.refresh(request)
     if placement.ended_at is not None:
         raise ConflictError("this placement has ended")
     if decided_at > clock.now():
         raise InvalidError("decided_at", "must not be in the future")
-    placement.decision = decision
-    placement.decided_at = decided_at
-    placement.support_until = decided_at + periods.after(decision)
+    previous = NrmDecision(placement.decision) if placement.decision else None
+    if refusal := _out_of_order(decision, previous=previous, stage=NrmStage(request.nrm_stage)):
+        raise ConflictError(refusal)
+    if previous is not None and placement.decided_at is not None and decided_at < placement.decided_at:
+        raise InvalidError(
+            "decided_at",
+            f"must not be before the {previous} decision it follows ({placement.decided_at:%Y-%m-%d %H:%M} UTC)",
+        )
+    # One conditional update: of two decisions recorded at once (a double click, or two staff) only
+    # the first follows the decision both saw; the other is refused and can be checked again.
+    same_as_seen = col(Placement.decision).is_(None) if previous is None else col(Placement.decision) == previous
+    recorded = session.exec(
+        update(Placement)
+        .where(col(Placement.id) == placement.id, col(Placement.ended_at).is_(None), same_as_seen)
+        .values(decision=decision, decided_at=decided_at, support_until=decided_at + periods.after(decision))
+    )
+    if recorded.rowcount != 1:
+        session.rollback()
+        raise ConflictError("this placement changed a moment ago (another decision, or move-on); reload it")
     if decision in _STAGE_AFTER:
         session.exec(
             update(PlacementRequest)
             .where(col(PlacementRequest.id) == placement.request_id)
             .values(nrm_stage=_STAGE_AFTER[decision])
         )
-    session.add(placement)
     session.commit()
     session.refresh(placement)
     return placement

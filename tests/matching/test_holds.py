@@ -57,7 +57,7 @@ def provider(session: Session) -> User:
 def provider_house(session: Session, provider: User, **overrides: Any) -> House:
     organisation = session.get(Organisation, provider.organisation_id)
     assert organisation is not None
-    return make_house(session, organisation, nrm_stages=["pre_nrm", "recovery"], **overrides)
+    return make_house(session, organisation, **{"nrm_stages": ["pre_nrm", "recovery"], **overrides})
 
 
 def test_a_hold_reserves_one_bed_per_person_and_child(session: Session, officer: User, provider: User) -> None:
@@ -301,19 +301,19 @@ PERIODS = holds.SupportPeriods(
 
 
 def placed(session: Session, officer: User, provider: User, **request_fields: Any) -> Placement:
-    house = provider_house(session, provider, beds=1)
+    house = provider_house(session, provider, beds=1, nrm_stages=["pre_nrm", "recovery", "move_on"])
     request = make_request(session, officer, **request_fields)
     hold = holds.hold(session=session, request=request, house=house, officer=officer, expires_after=TWO_HOURS)
     return holds.accept(session=session, hold=hold, provider=provider)
 
 
 @pytest.mark.parametrize(
-    ("decision", "days", "stage"),
+    ("decisions", "days", "stage"),
     [
-        (NrmDecision.positive_rg, 30, "recovery"),
-        (NrmDecision.positive_cg, 45, "move_on"),
-        (NrmDecision.negative_rg, 9, "pre_nrm"),
-        (NrmDecision.negative_cg, 9, "move_on"),
+        ([NrmDecision.positive_rg], 30, "recovery"),
+        ([NrmDecision.negative_rg], 9, "pre_nrm"),
+        ([NrmDecision.positive_rg, NrmDecision.positive_cg], 45, "move_on"),
+        ([NrmDecision.positive_rg, NrmDecision.negative_cg], 9, "move_on"),
     ],
 )
 def test_a_decision_sets_the_move_on_deadline_and_the_stage(
@@ -321,20 +321,135 @@ def test_a_decision_sets_the_move_on_deadline_and_the_stage(
     officer: User,
     provider: User,
     frozen: FrozenDateTimeFactory,
-    decision: NrmDecision,
+    decisions: list[NrmDecision],
     days: int,
     stage: str,
 ) -> None:
     placement = placed(session, officer, provider)
-    decided_at = START - timedelta(days=2)
-    recorded = holds.record_decision(
-        session=session, placement=placement, decision=decision, decided_at=decided_at, periods=PERIODS
-    )
+    decided_at = START - timedelta(days=20)
+    for decision in decisions:
+        decided_at += timedelta(days=9)
+        recorded = holds.record_decision(
+            session=session, placement=placement, decision=decision, decided_at=decided_at, periods=PERIODS
+        )
+    assert (recorded.decision, recorded.decided_at) == (decisions[-1], decided_at)
     assert recorded.support_until == decided_at + timedelta(days=days)
     request = session.get(PlacementRequest, placement.request_id)
     assert request is not None
     session.refresh(request)
     assert request.nrm_stage == stage
+
+
+RG_POSITIVE, RG_NEGATIVE = NrmDecision.positive_rg, NrmDecision.negative_rg
+CG_POSITIVE, CG_NEGATIVE = NrmDecision.positive_cg, NrmDecision.negative_cg
+
+
+@pytest.mark.parametrize(
+    ("stage", "earlier", "decision", "problem"),
+    [
+        ("pre_nrm", [], CG_POSITIVE, "the Reasonable Grounds decision comes first"),
+        ("pre_nrm", [], CG_NEGATIVE, "the Reasonable Grounds decision comes first"),
+        ("pre_nrm", [RG_POSITIVE], RG_POSITIVE, "the positive Reasonable Grounds decision has already been made"),
+        ("pre_nrm", [RG_POSITIVE], RG_NEGATIVE, "the positive Reasonable Grounds decision has already been made"),
+        ("pre_nrm", [RG_NEGATIVE], RG_NEGATIVE, "a negative Reasonable Grounds decision ends the NRM process"),
+        ("pre_nrm", [RG_NEGATIVE], RG_POSITIVE, "a negative Reasonable Grounds decision ends the NRM process"),
+        ("pre_nrm", [RG_NEGATIVE], CG_POSITIVE, "a negative Reasonable Grounds decision ends the NRM process"),
+        ("pre_nrm", [RG_POSITIVE, CG_POSITIVE], CG_POSITIVE, "the Conclusive Grounds decision has been made"),
+        ("pre_nrm", [RG_POSITIVE, CG_NEGATIVE], CG_POSITIVE, "the Conclusive Grounds decision has been made"),
+        ("pre_nrm", [RG_POSITIVE, CG_POSITIVE], RG_POSITIVE, "the Conclusive Grounds decision has been made"),
+        # Placed in the recovery period: the positive Reasonable Grounds decision came before SafeBeds.
+        ("recovery", [], RG_POSITIVE, "the positive Reasonable Grounds decision has already been made"),
+        ("recovery", [], RG_NEGATIVE, "the positive Reasonable Grounds decision has already been made"),
+        # Placed for move-on: the Conclusive Grounds decision came before SafeBeds.
+        ("move_on", [], CG_POSITIVE, "the Conclusive Grounds decision has been made"),
+        ("move_on", [], RG_POSITIVE, "the Conclusive Grounds decision has been made"),
+    ],
+)
+def test_decisions_come_in_the_nrm_s_order(
+    session: Session,
+    officer: User,
+    provider: User,
+    frozen: FrozenDateTimeFactory,
+    stage: str,
+    earlier: list[NrmDecision],
+    decision: NrmDecision,
+    problem: str,
+) -> None:
+    placement = placed(session, officer, provider, nrm_stage=stage)
+    for each in earlier:
+        holds.record_decision(session=session, placement=placement, decision=each, decided_at=START, periods=PERIODS)
+    with pytest.raises(ConflictError, match=f"^{decision} cannot be recorded: {problem}"):
+        holds.record_decision(
+            session=session, placement=placement, decision=decision, decided_at=START, periods=PERIODS
+        )
+    session.refresh(placement)
+    assert placement.decision == (earlier[-1] if earlier else None)
+
+
+def test_a_person_placed_in_recovery_can_have_the_conclusive_decision(
+    session: Session, officer: User, provider: User, frozen: FrozenDateTimeFactory
+) -> None:
+    placement = placed(session, officer, provider, nrm_stage="recovery")
+    recorded = holds.record_decision(
+        session=session, placement=placement, decision=CG_POSITIVE, decided_at=START, periods=PERIODS
+    )
+    assert (recorded.decision, recorded.support_until) == (CG_POSITIVE, START + timedelta(days=45))
+
+
+def test_a_conclusive_decision_cannot_be_dated_before_the_reasonable_one(
+    session: Session, officer: User, provider: User, frozen: FrozenDateTimeFactory
+) -> None:
+    placement = placed(session, officer, provider)
+    holds.record_decision(session=session, placement=placement, decision=RG_POSITIVE, decided_at=START, periods=PERIODS)
+    with pytest.raises(InvalidError, match="must not be before the positive_rg decision it follows") as caught:
+        holds.record_decision(
+            session=session,
+            placement=placement,
+            decision=CG_POSITIVE,
+            decided_at=START - timedelta(days=1),
+            periods=PERIODS,
+        )
+    assert caught.value.field == "decided_at"
+
+
+def test_two_decisions_recorded_at_once_give_exactly_one(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, race: tuple[int, list[tuple[int, int]]]
+) -> None:
+    house_id, contenders = race
+    officer_id, request_id = contenders[0]
+    with Session(engine) as session:
+        hold = hold_by_ids(session, officer_id, request_id, house_id)
+        user = session.get(User, officer_id)
+        assert user is not None
+        placement_id = holds.accept(session=session, hold=hold, provider=user).id
+    both_checked = threading.Barrier(2)
+    check_order = holds._out_of_order
+
+    def check_order_then_wait(*args: Any, **kwargs: Any) -> str | None:
+        refusal = check_order(*args, **kwargs)
+        # Both check the order before either records (on PostgreSQL; SQLite's writers queue, so the
+        # second waits for the first and this gives up after a second).
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_checked.wait(timeout=1)
+        return refusal
+
+    monkeypatch.setattr(holds, "_out_of_order", check_order_then_wait)
+
+    def decide(decision: NrmDecision) -> str:
+        with Session(engine) as session:
+            placement = holds.get_placement(session=session, placement_id=placement_id or 0)
+            assert placement is not None
+            try:
+                holds.record_decision(
+                    session=session, placement=placement, decision=decision, decided_at=START, periods=PERIODS
+                )
+            except ConflictError:
+                return "refused"
+            return "recorded"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(decide, [RG_POSITIVE, RG_NEGATIVE]))
+    assert outcomes.count("recorded") == 1, outcomes
 
 
 def test_a_decision_cannot_be_in_the_future(
