@@ -19,7 +19,16 @@ from capacity.models import User
 from matching import holds, solver
 from matching import service as matching_service
 from matching.instance import Instance, Result
-from matching.models import AssignmentConfirm, Hold, LinkKind, PlacementRequest, RequestStatus, Urgency
+from matching.models import (
+    AssignmentConfirm,
+    Hold,
+    LinkKind,
+    PlacementRequest,
+    QueuedRequest,
+    RequestNeeds,
+    RequestStatus,
+    Urgency,
+)
 from matching.search import house_snapshot, request_snapshot
 
 URGENCY_BASE = {Urgency.tonight: 100, Urgency.within_72h: 30, Urgency.planned: 10}
@@ -37,6 +46,31 @@ def open_requests(*, session: Session) -> Sequence[PlacementRequest]:
     """Requests waiting for a bed, oldest first."""
     query = select(PlacementRequest).where(col(PlacementRequest.status) == RequestStatus.open)
     return session.exec(query.order_by(col(PlacementRequest.created_at), col(PlacementRequest.id))).all()
+
+
+def queue(*, session: Session) -> list[QueuedRequest]:
+    """The open queue as a coordinator sees it, highest priority first: needs and links, never a case reference."""
+    holds.expire_due(session=session)
+    at = clock.now()
+    waiting = open_requests(session=session)
+    links = matching_service.links(session=session, request_ids=[r.id for r in waiting if r.id is not None])
+    linked: dict[tuple[int, LinkKind], list[int]] = defaultdict(list)
+    for link in links:
+        linked[link.request_id, LinkKind(link.kind)].append(link.other_id)
+    queued = [
+        QueuedRequest(
+            id=request.id,
+            organisation_id=request.organisation_id,
+            created_at=request.created_at,
+            priority=priority(request, at=at),
+            needs=RequestNeeds.model_validate(request.model_dump(include=set(RequestNeeds.model_fields))),
+            keep_apart=sorted(linked[request.id, LinkKind.keep_apart]),
+            place_together=sorted(linked[request.id, LinkKind.place_together]),
+        )
+        for request in waiting
+        if request.id is not None
+    ]
+    return sorted(queued, key=lambda q: -q.priority)
 
 
 def build_instance(*, session: Session, stale_after: timedelta) -> Instance:

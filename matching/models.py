@@ -184,6 +184,18 @@ class RequestPublic(RequestNeeds):
     place_together: list[int] = Field(default_factory=list)
 
 
+class QueuedRequest(SQLModel):
+    """An open request as a coordinator sees it: needs, priority and case links, never the case reference."""
+
+    id: int
+    organisation_id: int
+    created_at: datetime
+    priority: int = Field(description="What placing it is worth now: urgency, plus a little for time waited")
+    needs: RequestNeeds
+    keep_apart: list[int]
+    place_together: list[int]
+
+
 class FallbackCreate(StrictInput):
     fallback: Fallback = Field(description="Where the person went instead of a SafeBeds bed")
 

@@ -12,7 +12,7 @@ from capacity.errors import InvalidError
 from capacity.vocab import BedStatus, Role
 from matching import allocation, holds, solver
 from matching.instance import Status
-from matching.models import AssignmentConfirm, HoldStatus
+from matching.models import AssignmentConfirm, Fallback, HoldStatus
 from tests.factories import log_in, make_house, make_organisation, make_request, make_user
 from web.settings import Settings
 
@@ -66,7 +66,7 @@ def test_a_coordinator_proposes_and_confirms_through_the_api(client: TestClient,
     officer = make_user(session, Role.officer)
     make_house(session, make_organisation(session), beds=2)
     requests = [make_request(session, officer, nrm_stage="recovery") for _ in range(3)]
-    log_in(client, make_user(session, Role.admin))
+    log_in(client, make_user(session, Role.coordinator))
     proposal = client.post("/api/allocation/proposal", json={"time_limit_s": 5})
     assert proposal.status_code == 200, proposal.text
     body = proposal.json()
@@ -229,3 +229,43 @@ def test_a_request_confirmed_twice_is_refused(session: Session, settings: Settin
             expires_after=settings.hold_expiry,
         )
     assert caught.value.field == "assignments"
+
+
+def test_the_queue_is_highest_priority_first_with_needs_and_links(
+    session: Session, frozen: FrozenDateTimeFactory
+) -> None:
+    officer = make_user(session, Role.officer)
+    planned = make_request(session, officer, urgency="planned", languages=["sq"])
+    frozen.tick(timedelta(hours=13))
+    tonight = make_request(session, officer, urgency="tonight", keep_apart=[planned.id])
+    closed = make_request(session, officer)
+    holds.record_fallback(session=session, request=closed, fallback=Fallback.sofa)
+    queue = allocation.queue(session=session)
+    assert [(q.id, q.priority) for q in queue] == [(tonight.id, 100), (planned.id, 12)]
+    assert (queue[0].keep_apart, queue[1].keep_apart) == ([planned.id], [tonight.id])
+    assert queue[1].needs.languages == ["sq"] and queue[1].organisation_id == officer.organisation_id
+
+
+def test_a_coordinator_sees_needs_but_never_a_reference_or_an_address(client: TestClient, session: Session) -> None:
+    officer = make_user(session, Role.officer)
+    address = "17 Canary Wharf Row"
+    house = make_house(session, make_organisation(session), beds=1, nrm_stages=["recovery"], address=address)
+    request = make_request(session, officer, nrm_stage="recovery", reference="MSU-987654")
+    log_in(client, make_user(session, Role.coordinator))
+    queue = client.get("/api/allocation/queue")
+    assert queue.status_code == 200, queue.text
+    assert [(q["id"], q["needs"]["nrm_stage"]) for q in queue.json()] == [(request.id, "recovery")]
+    houses = client.get("/api/houses")
+    assert houses.status_code == 200 and [h["id"] for h in houses.json()] == [house.id]
+    confirmed = client.post(
+        "/api/allocation/confirm", json={"assignments": [{"request": request.id, "house": house.id}]}
+    )
+    assert confirmed.status_code == 200 and len(confirmed.json()["holds"]) == 1
+    for response in (queue, houses, client.get(f"/api/houses/{house.id}"), confirmed):
+        assert "MSU-987654" not in response.text and "Canary" not in response.text
+    assert client.get(f"/api/requests/{request.id}").status_code == 403
+    listed = client.get("/api/holds")
+    assert (listed.status_code, listed.json()["detail"]) == (
+        403,
+        "the coordinator role does not see holds or placements",
+    )

@@ -1,4 +1,4 @@
-"""Whole-queue allocation for a coordinator (an admin): propose with the solver, then confirm as holds."""
+"""Whole-queue allocation for a coordinator (or an admin): see the queue, propose with the solver, confirm as holds."""
 
 from typing import Annotated
 
@@ -9,12 +9,13 @@ from sqlmodel import SQLModel
 from capacity.models import StrictInput, User
 from matching import allocation, holds
 from matching.instance import Result
-from matching.models import AssignmentConfirm, HoldPublic
+from matching.models import AssignmentConfirm, HoldPublic, QueuedRequest
 from web.authz import Permission
 from web.deps import SessionDep, SettingsDep, require
 
 router = APIRouter(prefix="/allocation", tags=["allocation"])
 Coordinator = Annotated[User, Depends(require(Permission.allocate_queue))]
+QueueViewer = Annotated[User, Depends(require(Permission.view_queue))]
 
 
 class ProposalAsk(StrictInput):
@@ -34,6 +35,12 @@ class NotHeld(SQLModel):
 class Confirmed(SQLModel):
     holds: list[HoldPublic]
     not_held: list[NotHeld]
+
+
+@router.get("/queue", response_model=list[QueuedRequest])
+def view_queue(user: QueueViewer, session: SessionDep) -> list[QueuedRequest]:
+    """Every open request, highest priority first: its needs and case links, never its case reference."""
+    return allocation.queue(session=session)
 
 
 @router.post("/proposal", response_model=Result)
