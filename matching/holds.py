@@ -3,7 +3,10 @@
 Every change of a bed's status is one conditional UPDATE ("... WHERE status = 'available'") whose
 row count is checked inside the same transaction as the hold, so of two officers racing for the
 last bed exactly one wins, on SQLite (where writers queue) and on PostgreSQL (where the loser's
-UPDATE waits for the winner's row lock and then finds the bed no longer available).
+UPDATE waits for the winner's row lock and then finds the bed no longer available). Holds of
+linked requests first lock the case's requests, so their link checks run one after the other too.
+Should any of this ever be bypassed, the database's partial unique indexes (see `matching.models`)
+refuse a second live hold or placement of a request or a bed, and the hold answers 409.
 """
 
 from collections.abc import Sequence
