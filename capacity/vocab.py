@@ -31,6 +31,7 @@ class Role(StrEnum):
     officer = "officer"
     provider = "provider"
     commissioner = "commissioner"
+    coordinator = "coordinator"
     admin = "admin"
 
 

@@ -3,7 +3,10 @@
 Every change of a bed's status is one conditional UPDATE ("... WHERE status = 'available'") whose
 row count is checked inside the same transaction as the hold, so of two officers racing for the
 last bed exactly one wins, on SQLite (where writers queue) and on PostgreSQL (where the loser's
-UPDATE waits for the winner's row lock and then finds the bed no longer available).
+UPDATE waits for the winner's row lock and then finds the bed no longer available). Holds of
+linked requests first lock the case's requests, so their link checks run one after the other too.
+Should any of this ever be bypassed, the database's partial unique indexes (see `matching.models`)
+refuse a second live hold or placement of a request or a bed, and the hold answers 409.
 """
 
 from collections.abc import Sequence
@@ -11,13 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from capacity import clock
 from capacity import service as capacity_service
-from capacity.errors import ConflictError, InvalidError
+from capacity.errors import ConflictError, DomainError, InvalidError
 from capacity.models import Bed, House, User
 from capacity.vocab import BedStatus, NrmStage
+from matching import service as matching_service
 from matching.eligibility import unsuitable_reasons
 from matching.models import (
     DeclineReason,
@@ -78,9 +83,76 @@ def _set_request(session: Session, request_id: int, *, from_status: RequestStatu
     return int(result.rowcount)
 
 
+@dataclass(frozen=True)
+class Wanted:
+    """A request to hold in a house, for the officer whose hold it will be."""
+
+    request: PlacementRequest
+    house: House
+    officer: User
+
+
+class NotHeld(DomainError):
+    """None of a group was held, because one of its requests could not be: `request_id` says which, `error` why."""
+
+    def __init__(self, request_id: int, error: DomainError) -> None:
+        super().__init__(error.message)
+        self.request_id = request_id
+        self.error = error
+
+
 def hold(*, session: Session, request: PlacementRequest, house: House, officer: User, expires_after: timedelta) -> Hold:
     """Reserve the beds a request needs (one, plus one per child) in a house, or raise ConflictError."""
+    try:
+        [made] = hold_together(session=session, wanted=[Wanted(request, house, officer)], expires_after=expires_after)
+    except NotHeld as refused:
+        raise refused.error from refused.error.__cause__
+    return made
+
+
+def hold_together(*, session: Session, wanted: Sequence[Wanted], expires_after: timedelta) -> list[Hold]:
+    """Hold each request in its house, all in one transaction or none (a family is never half held); else NotHeld."""
     expire_due(session=session)
+    made: list[Hold] = []
+    request_ids = [each.request.id or 0 for each in wanted]
+    try:
+        _lock_cases(session, request_ids)
+        for request_id, each in zip(request_ids, wanted, strict=True):
+            try:
+                made.append(_reserve(session, each, expires_after=expires_after))
+            except DomainError as error:
+                raise NotHeld(request_id, error) from error
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    for new in made:
+        session.refresh(new)
+    return made
+
+
+def _lock_cases(session: Session, request_ids: Sequence[int]) -> None:
+    """Lock these requests and every request linked to them, in ascending id order, until the transaction ends.
+
+    Without the lock, on PostgreSQL two holds of co-victims into one house (or of a family into two
+    houses) made at the same moment could each check the links before the other's hold exists, and
+    both succeed. With it they run one after the other, and the second sees the first's hold. One
+    lock order for every caller, so two holds cannot deadlock. SQLite ignores FOR UPDATE and needs
+    none: its writers already queue (BEGIN IMMEDIATE).
+    """
+    partners = session.exec(select(RequestLink.other_id).where(col(RequestLink.request_id).in_(request_ids))).all()
+    case = matching_service.family(session=session, request_ids=[*request_ids, *partners])
+    session.exec(
+        select(PlacementRequest.id)
+        .where(col(PlacementRequest.id).in_(sorted(case)))
+        .order_by(col(PlacementRequest.id))
+        .with_for_update()
+    ).all()
+
+
+def _reserve(session: Session, wanted: Wanted, *, expires_after: timedelta) -> Hold:
+    """Hold one request in its house within the caller's transaction, which commits it or rolls it back."""
+    request, house, officer = wanted.request, wanted.house, wanted.officer
     session.refresh(request)
     if request.status != RequestStatus.open:
         raise ConflictError(f"this request is already {request.status}; cancel its hold first")
@@ -90,7 +162,7 @@ def hold(*, session: Session, request: PlacementRequest, house: House, officer: 
     if reasons := unsuitable_reasons(request_snapshot(request), house_snapshot(described)):
         raise InvalidError("house_id", f"this house cannot take this person: {', '.join(reasons)}")
     if clash := _link_clash(session, request, house_id=house.id or 0):
-        raise InvalidError("house_id", clash)
+        raise ConflictError(clash)
     needed = 1 + len(request.children)
     free = [
         bed_id
@@ -104,50 +176,59 @@ def hold(*, session: Session, request: PlacementRequest, house: House, officer: 
     ]
     at = clock.now()
     assert request.id is not None and house.id is not None and officer.id is not None
+    if (
+        len(free) < needed
+        or _set_beds(session, free, from_status=BedStatus.available, to_status=BedStatus.held) != needed
+    ):
+        room = "a free bed" if needed == 1 else f"{needed} free beds"
+        raise ConflictError(f"this house no longer has {room}; search again")
+    if _set_request(session, request.id, from_status=RequestStatus.open, to_status=RequestStatus.held) != 1:
+        raise ConflictError("this request was held by someone else a moment ago")
+    new = Hold(
+        request_id=request.id, house_id=house.id, officer_id=officer.id, created_at=at, expires_at=at + expires_after
+    )
+    # The database's own backstops (one live hold per request, one per bed) answer as the checks above would.
     try:
-        if (
-            len(free) < needed
-            or _set_beds(session, free, from_status=BedStatus.available, to_status=BedStatus.held) != needed
-        ):
-            room = "a free bed" if needed == 1 else f"{needed} free beds"
-            raise ConflictError(f"this house no longer has {room}; search again")
-        if _set_request(session, request.id, from_status=RequestStatus.open, to_status=RequestStatus.held) != 1:
-            raise ConflictError("this request was held by someone else a moment ago")
-        new = Hold(
-            request_id=request.id,
-            house_id=house.id,
-            officer_id=officer.id,
-            created_at=at,
-            expires_at=at + expires_after,
-        )
         session.add(new)
         session.flush()
-        assert new.id is not None
+    except IntegrityError as error:
+        raise ConflictError("this request is already held or placed; reload it") from error
+    assert new.id is not None
+    try:
         session.add_all(HoldBed(hold_id=new.id, bed_id=bed_id) for bed_id in free)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    session.refresh(new)
+        session.flush()
+    except IntegrityError as error:
+        raise ConflictError("a bed in this house is already held or occupied; search again") from error
     return new
 
 
-def _live_house(session: Session, request_id: int) -> int | None:
-    """The house a request is held or placed in now, if any."""
-    waiting = select(Hold.house_id).where(Hold.request_id == request_id, col(Hold.status) == HoldStatus.waiting)
-    placed = select(Placement.house_id).where(Placement.request_id == request_id, col(Placement.ended_at).is_(None))
-    return session.exec(waiting).first() or session.exec(placed).first()
+def live_houses(*, session: Session, request_ids: Sequence[int]) -> dict[int, int]:
+    """The house each of these requests is held or placed in now, for those that are."""
+    waiting = select(Hold.request_id, Hold.house_id).where(
+        col(Hold.request_id).in_(request_ids), col(Hold.status) == HoldStatus.waiting
+    )
+    placed = select(Placement.request_id, Placement.house_id).where(
+        col(Placement.request_id).in_(request_ids), col(Placement.ended_at).is_(None)
+    )
+    return {request_id: house_id for query in (placed, waiting) for request_id, house_id in session.exec(query)}
 
 
 def _link_clash(session: Session, request: PlacementRequest, *, house_id: int) -> str | None:
     """Why the request's case links forbid this house: a co-victim there, or family elsewhere."""
-    links = session.exec(select(RequestLink).where(RequestLink.request_id == request.id)).all()
-    for link in links:
-        partner_house = _live_house(session, link.other_id)
-        if link.kind == LinkKind.keep_apart and partner_house == house_id:
-            return "a person of the same case who must be kept apart is held or placed in this house"
-        if link.kind == LinkKind.place_together and partner_house not in (None, house_id):
-            return "a family member to be placed together is held or placed in another house"
+    assert request.id is not None
+    kept_apart = session.exec(
+        select(RequestLink.other_id).where(
+            RequestLink.request_id == request.id, col(RequestLink.kind) == LinkKind.keep_apart
+        )
+    ).all()
+    family = matching_service.family(session=session, request_ids=[request.id]) - {request.id}
+    where = live_houses(session=session, request_ids=[*kept_apart, *family])
+    for other in sorted(kept_apart):
+        if where.get(other) == house_id:
+            return f"request {other}, of the same case and to be kept apart, is held or placed in this house"
+    for other in sorted(family):
+        if where.get(other, house_id) != house_id:
+            return f"request {other}, family to be placed together, is held or placed in another house"
     return None
 
 
@@ -168,9 +249,19 @@ def _decide(session: Session, hold: Hold, *, to_status: HoldStatus, by: User | N
     return int(result.rowcount) == 1
 
 
+def _release_beds(session: Session, hold: Hold) -> None:
+    """Mark the hold's beds as no longer reserved by it (the live-bed backstop counts only unreleased ones)."""
+    session.exec(
+        update(HoldBed)
+        .where(col(HoldBed.hold_id) == hold.id, col(HoldBed.released_at).is_(None))
+        .values(released_at=clock.now())
+    )
+
+
 def _release(session: Session, hold: Hold) -> None:
     """Free an ended hold's beds and give its request back to the officer."""
     _set_beds(session, bed_ids(session=session, hold=hold), from_status=BedStatus.held, to_status=BedStatus.available)
+    _release_beds(session, hold)
     _set_request(session, hold.request_id, from_status=RequestStatus.held, to_status=RequestStatus.open)
 
 
@@ -295,24 +386,63 @@ def bed_is_placed(*, session: Session, bed_id: int) -> bool:
     return session.exec(query).first() is not None
 
 
+_REASONABLE_GROUNDS = frozenset({NrmDecision.positive_rg, NrmDecision.negative_rg})
+
+
+def _out_of_order(decision: NrmDecision, *, previous: NrmDecision | None, stage: NrmStage) -> str | None:
+    """Why the NRM cannot make this decision now: Reasonable Grounds first, then Conclusive Grounds, then nothing.
+
+    The request's stage counts too: a person placed in the recovery period had a positive Reasonable
+    Grounds decision before SafeBeds, and one placed for move-on had the Conclusive Grounds one.
+    """
+    if previous in (NrmDecision.positive_cg, NrmDecision.negative_cg) or stage == NrmStage.move_on:
+        return f"{decision} cannot be recorded: the Conclusive Grounds decision has been made, and nothing follows it"
+    if previous == NrmDecision.negative_rg:
+        return f"{decision} cannot be recorded: a negative Reasonable Grounds decision ends the NRM process"
+    if decision in _REASONABLE_GROUNDS and stage == NrmStage.recovery:
+        return f"{decision} cannot be recorded: the positive Reasonable Grounds decision has already been made"
+    if decision not in _REASONABLE_GROUNDS and stage == NrmStage.pre_nrm:
+        return f"{decision} cannot be recorded: the Reasonable Grounds decision comes first; record it before this one"
+    return None
+
+
 def record_decision(
     *, session: Session, placement: Placement, decision: NrmDecision, decided_at: datetime, periods: SupportPeriods
 ) -> Placement:
-    """Record an NRM decision: it sets the move-on deadline and moves the person to the next NRM stage."""
+    """Record an NRM decision, in the NRM's order: it sets the move-on deadline and the person's next stage."""
+    session.refresh(placement)
+    request = session.get(PlacementRequest, placement.request_id)
+    assert request is not None
+    session.refresh(request)
     if placement.ended_at is not None:
         raise ConflictError("this placement has ended")
     if decided_at > clock.now():
         raise InvalidError("decided_at", "must not be in the future")
-    placement.decision = decision
-    placement.decided_at = decided_at
-    placement.support_until = decided_at + periods.after(decision)
+    previous = NrmDecision(placement.decision) if placement.decision else None
+    if refusal := _out_of_order(decision, previous=previous, stage=NrmStage(request.nrm_stage)):
+        raise ConflictError(refusal)
+    if previous is not None and placement.decided_at is not None and decided_at < placement.decided_at:
+        raise InvalidError(
+            "decided_at",
+            f"must not be before the {previous} decision it follows ({placement.decided_at:%Y-%m-%d %H:%M} UTC)",
+        )
+    # One conditional update: of two decisions recorded at once (a double click, or two staff) only
+    # the first follows the decision both saw; the other is refused and can be checked again.
+    same_as_seen = col(Placement.decision).is_(None) if previous is None else col(Placement.decision) == previous
+    recorded = session.exec(
+        update(Placement)
+        .where(col(Placement.id) == placement.id, col(Placement.ended_at).is_(None), same_as_seen)
+        .values(decision=decision, decided_at=decided_at, support_until=decided_at + periods.after(decision))
+    )
+    if recorded.rowcount != 1:
+        session.rollback()
+        raise ConflictError("this placement changed a moment ago (another decision, or move-on); reload it")
     if decision in _STAGE_AFTER:
         session.exec(
             update(PlacementRequest)
             .where(col(PlacementRequest.id) == placement.request_id)
             .values(nrm_stage=_STAGE_AFTER[decision])
         )
-    session.add(placement)
     session.commit()
     session.refresh(placement)
     return placement
@@ -336,6 +466,7 @@ def move_on(*, session: Session, placement: Placement) -> Placement:
     _set_beds(
         session, bed_ids(session=session, hold=hold), from_status=BedStatus.occupied, to_status=BedStatus.available
     )
+    _release_beds(session, hold)
     session.exec(
         update(PlacementRequest)
         .where(col(PlacementRequest.id) == placement.request_id)

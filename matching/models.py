@@ -184,6 +184,18 @@ class RequestPublic(RequestNeeds):
     place_together: list[int] = Field(default_factory=list)
 
 
+class QueuedRequest(SQLModel):
+    """An open request as a coordinator sees it: needs, priority and case links, never the case reference."""
+
+    id: int
+    organisation_id: int
+    created_at: datetime
+    priority: int = Field(description="What placing it is worth now: urgency, plus a little for time waited")
+    needs: RequestNeeds
+    keep_apart: list[int]
+    place_together: list[int]
+
+
 class FallbackCreate(StrictInput):
     fallback: Fallback = Field(description="Where the person went instead of a SafeBeds bed")
 
@@ -216,8 +228,27 @@ class SearchResult(SQLModel):
     summary: str
 
 
+# The database itself refuses a second live hold or placement of one request, or of one bed, should a
+# bug or a hand-made write ever get past the services' conditional updates. SQLite and PostgreSQL both
+# enforce partial unique indexes.
+_LIVE_HOLD = sa.text("status IN ('waiting', 'accepted')")
+_BED_NOT_RELEASED = sa.text("released_at IS NULL")
+_PLACEMENT_NOT_ENDED = sa.text("ended_at IS NULL")
+
+
 class Hold(SQLModel, table=True):
     """An officer's claim on the beds a request needs in one house, until the provider decides or it expires."""
+
+    # A request is held at most once at a time, and placed at most once (a placed request is closed at move-on).
+    __table_args__ = (
+        sa.Index(
+            "ux_hold_request_live",
+            "request_id",
+            unique=True,
+            sqlite_where=_LIVE_HOLD,
+            postgresql_where=_LIVE_HOLD,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="placement_request.id", index=True)
@@ -235,13 +266,38 @@ class HoldBed(SQLModel, table=True):
     """Which beds a hold reserved (and, once accepted, which beds the placement occupies)."""
 
     __tablename__ = "hold_bed"
+    # A bed is reserved by one live hold or placement at a time.
+    __table_args__ = (
+        sa.Index(
+            "ux_hold_bed_bed_live",
+            "bed_id",
+            unique=True,
+            sqlite_where=_BED_NOT_RELEASED,
+            postgresql_where=_BED_NOT_RELEASED,
+        ),
+    )
 
     hold_id: int = Field(foreign_key="hold.id", primary_key=True)
     bed_id: int = Field(foreign_key="bed.id", primary_key=True, index=True)
+    released_at: datetime | None = Field(
+        default=None,
+        sa_type=UTCDateTime,
+        description="When the hold ended without a placement, or the placement moved on",
+    )
 
 
 class Placement(SQLModel, table=True):
     """A person placed in a house through SafeBeds, from the provider's acceptance until move-on."""
+
+    __table_args__ = (
+        sa.Index(
+            "ux_placement_request_live",
+            "request_id",
+            unique=True,
+            sqlite_where=_PLACEMENT_NOT_ENDED,
+            postgresql_where=_PLACEMENT_NOT_ENDED,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="placement_request.id", index=True)

@@ -1,6 +1,7 @@
 """Placement requests and search, over the database."""
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 import numpy as np
@@ -54,6 +55,45 @@ def create(*, session: Session, officer: User, data: RequestCreate) -> Placement
 def links(*, session: Session, request_ids: Sequence[int]) -> Sequence[RequestLink]:
     """The links from these requests to others."""
     return session.exec(select(RequestLink).where(col(RequestLink.request_id).in_(request_ids))).all()
+
+
+def families(*, session: Session, request_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """Each request's family: itself and every request to be placed together with it, however indirectly.
+
+    Placing together is transitive: if A goes with B and B with C, then A and C share B's house too.
+    """
+    wanted = list(request_ids)
+    partners: dict[int, set[int]] = defaultdict(set)
+    seen = set(wanted)
+    frontier = set(wanted)
+    while frontier:
+        pairs = session.exec(
+            select(RequestLink.request_id, RequestLink.other_id).where(
+                col(RequestLink.request_id).in_(sorted(frontier)), col(RequestLink.kind) == LinkKind.place_together
+            )
+        ).all()
+        for request_id, other_id in pairs:
+            partners[request_id].add(other_id)
+        frontier = {other_id for _, other_id in pairs} - seen
+        seen |= frontier
+    found: dict[int, frozenset[int]] = {}
+    for start in wanted:
+        if start in found:
+            continue
+        members: set[int] = set()
+        unvisited = [start]
+        while unvisited:
+            member = unvisited.pop()
+            if member not in members:
+                members.add(member)
+                unvisited.extend(partners[member] - members)
+        found |= dict.fromkeys(members, frozenset(members))
+    return {request_id: found[request_id] for request_id in wanted}
+
+
+def family(*, session: Session, request_ids: Iterable[int]) -> set[int]:
+    """These requests and everyone in their families."""
+    return set().union(*families(session=session, request_ids=request_ids).values())
 
 
 def describe(*, session: Session, request: PlacementRequest) -> RequestPublic:

@@ -18,6 +18,7 @@ class Permission(StrEnum):
     read_capacity_report = "read_capacity_report"
     manage_users = "manage_users"
     make_requests = "make_requests"
+    view_queue = "view_queue"
     allocate_queue = "allocate_queue"
 
 
@@ -39,6 +40,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.commissioner: frozenset({Permission.read_vocabularies, Permission.read_capacity_report}),
+    # Allocates the whole queue: sees every open request's needs and priority (never its case
+    # reference) and every house as an officer does (never an address).
+    Role.coordinator: frozenset(
+        {
+            Permission.read_vocabularies,
+            Permission.read_organisations,
+            Permission.search_houses,
+            Permission.view_queue,
+            Permission.allocate_queue,
+        }
+    ),
     Role.admin: frozenset(Permission),
 }
 

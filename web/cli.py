@@ -164,7 +164,7 @@ def organisations_create(
 
 @users_app.command("create")
 def users_create(
-    role: Annotated[Role, typer.Option(help="officer, provider, commissioner or admin")],
+    role: Annotated[Role, typer.Option(help="officer, provider, commissioner, coordinator or admin")],
     email: Annotated[str, typer.Option(help="Log-in email")],
     organisation: Annotated[str, typer.Option(help="Organisation id or exact name")],
 ) -> None:

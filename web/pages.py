@@ -116,7 +116,7 @@ def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Resp
 def home(
     request: Request, user: Annotated[User | None, Depends(optional_user)], session: SessionDep, settings: SettingsDep
 ) -> Response:
-    """Each role's start page: houses for officers and providers, aggregates for commissioners."""
+    """Each role's start page: houses for officers, coordinators and providers, aggregates for commissioners."""
     if user is None:
         return redirect(request, "login_page")
     organisation = capacity_service.get_organisation(session=session, organisation_id=user.organisation_id)

@@ -1,5 +1,7 @@
 """Holds and placements: reserved beds, decisions, expiry, and never a bed held or occupied twice."""
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -21,9 +23,11 @@ from matching.models import (
     Hold,
     HoldBed,
     HoldStatus,
+    LinkKind,
     NrmDecision,
     Placement,
     PlacementRequest,
+    RequestLink,
     RequestStatus,
 )
 from providers import service as providers_service
@@ -53,7 +57,7 @@ def provider(session: Session) -> User:
 def provider_house(session: Session, provider: User, **overrides: Any) -> House:
     organisation = session.get(Organisation, provider.organisation_id)
     assert organisation is not None
-    return make_house(session, organisation, nrm_stages=["pre_nrm", "recovery"], **overrides)
+    return make_house(session, organisation, **{"nrm_stages": ["pre_nrm", "recovery"], **overrides})
 
 
 def test_a_hold_reserves_one_bed_per_person_and_child(session: Session, officer: User, provider: User) -> None:
@@ -167,23 +171,28 @@ def race(engine: Engine) -> Iterator[tuple[int, list[tuple[int, int]]]]:
             request = make_request(session, officer)
             assert officer.id is not None and request.id is not None
             contenders.append((officer.id, request.id))
-        assert house.id is not None and provider.id is not None
-        house_id, organisation_ids = house.id, [provider.id]
+        assert house.id is not None
+        house_id = house.id
     yield house_id, contenders
+    forget(engine, request_ids=[r for _, r in contenders], officer_ids=[o for o, _ in contenders], house_ids=[house_id])
+
+
+def forget(engine: Engine, *, request_ids: list[int], officer_ids: list[int], house_ids: list[int]) -> None:
+    """Delete what a race test committed for real: requests, their holds and placements, officers, houses."""
     with Session(engine) as session:
-        request_ids = [r for _, r in contenders]
-        officer_ids = [o for o, _ in contenders]
         hold_ids = session.exec(select(Hold.id).where(col(Hold.request_id).in_(request_ids))).all()
         session.exec(delete(HoldBed).where(col(HoldBed.hold_id).in_(hold_ids)))
         session.exec(delete(Placement).where(col(Placement.request_id).in_(request_ids)))
         session.exec(delete(Hold).where(col(Hold.request_id).in_(request_ids)))
+        session.exec(delete(RequestLink).where(col(RequestLink.request_id).in_(request_ids)))
         session.exec(delete(PlacementRequest).where(col(PlacementRequest.id).in_(request_ids)))
         session.exec(delete(LoginSession).where(col(LoginSession.user_id).in_(officer_ids)))
         officer_orgs = session.exec(select(User.organisation_id).where(col(User.id).in_(officer_ids))).all()
+        house_orgs = session.exec(select(House.organisation_id).where(col(House.id).in_(house_ids))).all()
         session.exec(delete(User).where(col(User.id).in_(officer_ids)))
-        session.exec(delete(Bed).where(col(Bed.house_id) == house_id))
-        session.exec(delete(House).where(col(House.id) == house_id))
-        session.exec(delete(Organisation).where(col(Organisation.id).in_([*organisation_ids, *officer_orgs])))
+        session.exec(delete(Bed).where(col(Bed.house_id).in_(house_ids)))
+        session.exec(delete(House).where(col(House.id).in_(house_ids)))
+        session.exec(delete(Organisation).where(col(Organisation.id).in_({*officer_orgs, *house_orgs})))
         session.commit()
 
 
@@ -223,6 +232,67 @@ def test_twenty_concurrent_holds_at_the_last_bed_give_exactly_one(
         assert len(session.exec(select(HoldBed).where(col(HoldBed.bed_id) == beds[0].id)).all()) == 1
 
 
+# Two linked requests held at the same moment ------------------------------------------------------
+
+
+@pytest.fixture(params=[LinkKind.keep_apart, LinkKind.place_together])
+def linked_pair(request: pytest.FixtureRequest, engine: Engine) -> Iterator[tuple[LinkKind, int, dict[int, int]]]:
+    """Two requests of one case, linked, committed for real, and where each is to be held.
+
+    Co-victims kept apart both go to one house; a family placed together goes to two.
+    """
+    kind = LinkKind(request.param)
+    with Session(engine) as session:
+        provider = make_organisation(session)
+        house, other = (make_house(session, provider, beds=2, nrm_stages=["pre_nrm"]) for _ in range(2))
+        officer = make_user(session, Role.officer)
+        first = make_request(session, officer)
+        second = make_request(session, officer, **{kind.value: [first.id]})
+        assert officer.id and first.id and second.id and house.id and other.id
+        targets = {first.id: house.id, second.id: house.id if kind == LinkKind.keep_apart else other.id}
+        officer_id, house_ids = officer.id, [house.id, other.id]
+    yield kind, officer_id, targets
+    forget(engine, request_ids=list(targets), officer_ids=[officer_id], house_ids=house_ids)
+
+
+def test_linked_requests_held_at_the_same_moment_keep_their_link(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, linked_pair: tuple[LinkKind, int, dict[int, int]]
+) -> None:
+    kind, officer_id, targets = linked_pair
+    both_checked = threading.Barrier(2)
+    check_links = holds._link_clash
+
+    def check_links_then_wait(*args: Any, **kwargs: Any) -> str | None:
+        clash = check_links(*args, **kwargs)
+        # Wait until the other hold has checked its links too. Unless the linked requests are locked,
+        # both checks pass before either hold exists; with the lock, the other hold is still waiting
+        # for it, so this gives up after a second and the holds run one after the other.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_checked.wait(timeout=1)
+        return clash
+
+    monkeypatch.setattr(holds, "_link_clash", check_links_then_wait)
+
+    def try_to_hold(request_id: int) -> str:
+        with Session(engine) as session:
+            try:
+                hold_by_ids(session, officer_id, request_id, targets[request_id])
+            except ConflictError as error:
+                return error.message
+            return "held"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(try_to_hold, targets))
+    assert outcomes.count("held") == 1, outcomes
+    [refusal] = [outcome for outcome in outcomes if outcome != "held"]
+    if kind == LinkKind.keep_apart:
+        assert refusal.endswith(", of the same case and to be kept apart, is held or placed in this house")
+    else:
+        assert refusal.endswith(", family to be placed together, is held or placed in another house")
+    with Session(engine) as session:
+        assert len(holds.live_houses(session=session, request_ids=list(targets))) == 1
+
+
 # Placements, decisions and move-on -----------------------------------------------------------------
 
 PERIODS = holds.SupportPeriods(
@@ -231,19 +301,19 @@ PERIODS = holds.SupportPeriods(
 
 
 def placed(session: Session, officer: User, provider: User, **request_fields: Any) -> Placement:
-    house = provider_house(session, provider, beds=1)
+    house = provider_house(session, provider, beds=1, nrm_stages=["pre_nrm", "recovery", "move_on"])
     request = make_request(session, officer, **request_fields)
     hold = holds.hold(session=session, request=request, house=house, officer=officer, expires_after=TWO_HOURS)
     return holds.accept(session=session, hold=hold, provider=provider)
 
 
 @pytest.mark.parametrize(
-    ("decision", "days", "stage"),
+    ("decisions", "days", "stage"),
     [
-        (NrmDecision.positive_rg, 30, "recovery"),
-        (NrmDecision.positive_cg, 45, "move_on"),
-        (NrmDecision.negative_rg, 9, "pre_nrm"),
-        (NrmDecision.negative_cg, 9, "move_on"),
+        ([NrmDecision.positive_rg], 30, "recovery"),
+        ([NrmDecision.negative_rg], 9, "pre_nrm"),
+        ([NrmDecision.positive_rg, NrmDecision.positive_cg], 45, "move_on"),
+        ([NrmDecision.positive_rg, NrmDecision.negative_cg], 9, "move_on"),
     ],
 )
 def test_a_decision_sets_the_move_on_deadline_and_the_stage(
@@ -251,20 +321,135 @@ def test_a_decision_sets_the_move_on_deadline_and_the_stage(
     officer: User,
     provider: User,
     frozen: FrozenDateTimeFactory,
-    decision: NrmDecision,
+    decisions: list[NrmDecision],
     days: int,
     stage: str,
 ) -> None:
     placement = placed(session, officer, provider)
-    decided_at = START - timedelta(days=2)
-    recorded = holds.record_decision(
-        session=session, placement=placement, decision=decision, decided_at=decided_at, periods=PERIODS
-    )
+    decided_at = START - timedelta(days=20)
+    for decision in decisions:
+        decided_at += timedelta(days=9)
+        recorded = holds.record_decision(
+            session=session, placement=placement, decision=decision, decided_at=decided_at, periods=PERIODS
+        )
+    assert (recorded.decision, recorded.decided_at) == (decisions[-1], decided_at)
     assert recorded.support_until == decided_at + timedelta(days=days)
     request = session.get(PlacementRequest, placement.request_id)
     assert request is not None
     session.refresh(request)
     assert request.nrm_stage == stage
+
+
+RG_POSITIVE, RG_NEGATIVE = NrmDecision.positive_rg, NrmDecision.negative_rg
+CG_POSITIVE, CG_NEGATIVE = NrmDecision.positive_cg, NrmDecision.negative_cg
+
+
+@pytest.mark.parametrize(
+    ("stage", "earlier", "decision", "problem"),
+    [
+        ("pre_nrm", [], CG_POSITIVE, "the Reasonable Grounds decision comes first"),
+        ("pre_nrm", [], CG_NEGATIVE, "the Reasonable Grounds decision comes first"),
+        ("pre_nrm", [RG_POSITIVE], RG_POSITIVE, "the positive Reasonable Grounds decision has already been made"),
+        ("pre_nrm", [RG_POSITIVE], RG_NEGATIVE, "the positive Reasonable Grounds decision has already been made"),
+        ("pre_nrm", [RG_NEGATIVE], RG_NEGATIVE, "a negative Reasonable Grounds decision ends the NRM process"),
+        ("pre_nrm", [RG_NEGATIVE], RG_POSITIVE, "a negative Reasonable Grounds decision ends the NRM process"),
+        ("pre_nrm", [RG_NEGATIVE], CG_POSITIVE, "a negative Reasonable Grounds decision ends the NRM process"),
+        ("pre_nrm", [RG_POSITIVE, CG_POSITIVE], CG_POSITIVE, "the Conclusive Grounds decision has been made"),
+        ("pre_nrm", [RG_POSITIVE, CG_NEGATIVE], CG_POSITIVE, "the Conclusive Grounds decision has been made"),
+        ("pre_nrm", [RG_POSITIVE, CG_POSITIVE], RG_POSITIVE, "the Conclusive Grounds decision has been made"),
+        # Placed in the recovery period: the positive Reasonable Grounds decision came before SafeBeds.
+        ("recovery", [], RG_POSITIVE, "the positive Reasonable Grounds decision has already been made"),
+        ("recovery", [], RG_NEGATIVE, "the positive Reasonable Grounds decision has already been made"),
+        # Placed for move-on: the Conclusive Grounds decision came before SafeBeds.
+        ("move_on", [], CG_POSITIVE, "the Conclusive Grounds decision has been made"),
+        ("move_on", [], RG_POSITIVE, "the Conclusive Grounds decision has been made"),
+    ],
+)
+def test_decisions_come_in_the_nrm_s_order(
+    session: Session,
+    officer: User,
+    provider: User,
+    frozen: FrozenDateTimeFactory,
+    stage: str,
+    earlier: list[NrmDecision],
+    decision: NrmDecision,
+    problem: str,
+) -> None:
+    placement = placed(session, officer, provider, nrm_stage=stage)
+    for each in earlier:
+        holds.record_decision(session=session, placement=placement, decision=each, decided_at=START, periods=PERIODS)
+    with pytest.raises(ConflictError, match=f"^{decision} cannot be recorded: {problem}"):
+        holds.record_decision(
+            session=session, placement=placement, decision=decision, decided_at=START, periods=PERIODS
+        )
+    session.refresh(placement)
+    assert placement.decision == (earlier[-1] if earlier else None)
+
+
+def test_a_person_placed_in_recovery_can_have_the_conclusive_decision(
+    session: Session, officer: User, provider: User, frozen: FrozenDateTimeFactory
+) -> None:
+    placement = placed(session, officer, provider, nrm_stage="recovery")
+    recorded = holds.record_decision(
+        session=session, placement=placement, decision=CG_POSITIVE, decided_at=START, periods=PERIODS
+    )
+    assert (recorded.decision, recorded.support_until) == (CG_POSITIVE, START + timedelta(days=45))
+
+
+def test_a_conclusive_decision_cannot_be_dated_before_the_reasonable_one(
+    session: Session, officer: User, provider: User, frozen: FrozenDateTimeFactory
+) -> None:
+    placement = placed(session, officer, provider)
+    holds.record_decision(session=session, placement=placement, decision=RG_POSITIVE, decided_at=START, periods=PERIODS)
+    with pytest.raises(InvalidError, match="must not be before the positive_rg decision it follows") as caught:
+        holds.record_decision(
+            session=session,
+            placement=placement,
+            decision=CG_POSITIVE,
+            decided_at=START - timedelta(days=1),
+            periods=PERIODS,
+        )
+    assert caught.value.field == "decided_at"
+
+
+def test_two_decisions_recorded_at_once_give_exactly_one(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, race: tuple[int, list[tuple[int, int]]]
+) -> None:
+    house_id, contenders = race
+    officer_id, request_id = contenders[0]
+    with Session(engine) as session:
+        hold = hold_by_ids(session, officer_id, request_id, house_id)
+        user = session.get(User, officer_id)
+        assert user is not None
+        placement_id = holds.accept(session=session, hold=hold, provider=user).id
+    both_checked = threading.Barrier(2)
+    check_order = holds._out_of_order
+
+    def check_order_then_wait(*args: Any, **kwargs: Any) -> str | None:
+        refusal = check_order(*args, **kwargs)
+        # Both check the order before either records (on PostgreSQL; SQLite's writers queue, so the
+        # second waits for the first and this gives up after a second).
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_checked.wait(timeout=1)
+        return refusal
+
+    monkeypatch.setattr(holds, "_out_of_order", check_order_then_wait)
+
+    def decide(decision: NrmDecision) -> str:
+        with Session(engine) as session:
+            placement = holds.get_placement(session=session, placement_id=placement_id or 0)
+            assert placement is not None
+            try:
+                holds.record_decision(
+                    session=session, placement=placement, decision=decision, decided_at=START, periods=PERIODS
+                )
+            except ConflictError:
+                return "refused"
+            return "recorded"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(decide, [RG_POSITIVE, RG_NEGATIVE]))
+    assert outcomes.count("recorded") == 1, outcomes
 
 
 def test_a_decision_cannot_be_in_the_future(
@@ -349,9 +534,9 @@ def test_co_victims_kept_apart_are_never_held_in_one_house(session: Session, off
     first = make_request(session, officer)
     second = make_request(session, officer, keep_apart=[first.id])
     holds.hold(session=session, request=first, house=house, officer=officer, expires_after=TWO_HOURS)
-    with pytest.raises(InvalidError, match="kept apart") as caught:
+    with pytest.raises(ConflictError, match=f"request {first.id}, of the same case and to be kept apart, is held"):
         holds.hold(session=session, request=second, house=house, officer=officer, expires_after=TWO_HOURS)
-    assert caught.value.field == "house_id"
+    assert statuses(session, house).count(BedStatus.held) == 1
     elsewhere = provider_house(session, provider, beds=1)
     assert holds.hold(session=session, request=second, house=elsewhere, officer=officer, expires_after=TWO_HOURS).id
 
@@ -361,6 +546,22 @@ def test_family_placed_together_is_never_held_in_two_houses(session: Session, of
     sister = make_request(session, officer)
     brother = make_request(session, officer, place_together=[sister.id])
     holds.hold(session=session, request=sister, house=house, officer=officer, expires_after=TWO_HOURS)
-    with pytest.raises(InvalidError, match="another house"):
+    with pytest.raises(ConflictError, match=f"request {sister.id}, family to be placed together, is held or placed in"):
         holds.hold(session=session, request=brother, house=other, officer=officer, expires_after=TWO_HOURS)
     assert holds.hold(session=session, request=brother, house=house, officer=officer, expires_after=TWO_HOURS).id
+
+
+def test_a_family_stays_together_through_an_indirect_link(session: Session, officer: User, provider: User) -> None:
+    house, other = provider_house(session, provider, beds=3), provider_house(session, provider, beds=3)
+    mother = make_request(session, officer)
+    son = make_request(session, officer, place_together=[mother.id])
+    daughter = make_request(session, officer, place_together=[son.id])
+    holds.accept(
+        session=session,
+        hold=holds.hold(session=session, request=mother, house=house, officer=officer, expires_after=TWO_HOURS),
+        provider=provider,
+    )
+    with pytest.raises(ConflictError, match=f"request {mother.id}, family"):
+        holds.hold(session=session, request=daughter, house=other, officer=officer, expires_after=TWO_HOURS)
+    assert holds.hold(session=session, request=daughter, house=house, officer=officer, expires_after=TWO_HOURS).id
+    assert statuses(session, other) == [BedStatus.available] * 3

@@ -559,6 +559,7 @@ def test_openapi_lists_the_api_and_no_pages(client: TestClient) -> None:
         "/api/placements/{placement_id}",
         "/api/placements/{placement_id}/decision",
         "/api/placements/{placement_id}/move-on",
+        "/api/allocation/queue",
         "/api/allocation/proposal",
         "/api/allocation/confirm",
     }

@@ -18,6 +18,7 @@ from web import accounts
 from web.app import app
 
 OFFICER, PROVIDER, COMMISSIONER, ADMIN = Role.officer, Role.provider, Role.commissioner, Role.admin
+COORDINATOR = Role.coordinator
 EVERY_ROLE = frozenset(Role)
 HOUR = timedelta(hours=1)
 
@@ -37,14 +38,14 @@ PUBLIC = {
 ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/auth/me"): EVERY_ROLE,
     ("GET", "/api/vocabularies"): EVERY_ROLE,
-    ("GET", "/api/organisations"): frozenset({OFFICER, PROVIDER, ADMIN}),
+    ("GET", "/api/organisations"): frozenset({OFFICER, PROVIDER, COORDINATOR, ADMIN}),
     ("POST", "/api/organisations"): frozenset({ADMIN}),
-    ("GET", "/api/organisations/{organisation_id}"): frozenset({OFFICER, PROVIDER, ADMIN}),
+    ("GET", "/api/organisations/{organisation_id}"): frozenset({OFFICER, PROVIDER, COORDINATOR, ADMIN}),
     ("PATCH", "/api/organisations/{organisation_id}"): frozenset({PROVIDER, ADMIN}),
     ("POST", "/api/organisations/{organisation_id}/houses"): frozenset({PROVIDER, ADMIN}),
     ("POST", "/api/organisations/{organisation_id}/houses/import"): frozenset({PROVIDER, ADMIN}),
-    ("GET", "/api/houses"): frozenset({OFFICER, PROVIDER, ADMIN}),
-    ("GET", "/api/houses/{house_id}"): frozenset({OFFICER, PROVIDER, ADMIN}),
+    ("GET", "/api/houses"): frozenset({OFFICER, PROVIDER, COORDINATOR, ADMIN}),
+    ("GET", "/api/houses/{house_id}"): frozenset({OFFICER, PROVIDER, COORDINATOR, ADMIN}),
     ("PATCH", "/api/houses/{house_id}"): frozenset({PROVIDER, ADMIN}),
     ("POST", "/api/houses/{house_id}/confirm"): frozenset({PROVIDER, ADMIN}),
     ("GET", "/api/houses/{house_id}/beds"): frozenset({PROVIDER, ADMIN}),
@@ -71,8 +72,9 @@ ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/placements/{placement_id}"): frozenset({OFFICER, PROVIDER, ADMIN}),
     ("POST", "/api/placements/{placement_id}/decision"): frozenset({PROVIDER, ADMIN}),
     ("POST", "/api/placements/{placement_id}/move-on"): frozenset({PROVIDER, ADMIN}),
-    ("POST", "/api/allocation/proposal"): frozenset({ADMIN}),
-    ("POST", "/api/allocation/confirm"): frozenset({ADMIN}),
+    ("GET", "/api/allocation/queue"): frozenset({COORDINATOR, ADMIN}),
+    ("POST", "/api/allocation/proposal"): frozenset({COORDINATOR, ADMIN}),
+    ("POST", "/api/allocation/confirm"): frozenset({COORDINATOR, ADMIN}),
 }
 
 # Routes that read or change what one provider organisation owns: another provider gets 403.

@@ -159,6 +159,17 @@ def test_users_create_makes_an_account_that_can_log_in(organisation: str, cli_da
         assert user.password_hash.startswith("$argon2")
 
 
+def test_users_create_makes_a_coordinator(organisation: str, cli_database: str) -> None:
+    result = run(
+        "users", "create", "--role", "coordinator", "--email", "queue@kestrel.example.org", "--organisation", "1"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "user 1: queue@kestrel.example.org (coordinator) in Kestrel Trust\n"
+    with database(cli_database) as session:
+        user = accounts.authenticate(session=session, email="queue@kestrel.example.org", password=NEW_PASSWORD)
+        assert user is not None and user.role == "coordinator"
+
+
 def test_users_create_takes_the_organisation_by_id(organisation: str) -> None:
     result = run("users", "create", "--role", "provider", "--email", "staff@kestrel.example.org", "--organisation", "1")
     assert result.exit_code == 0, result.output

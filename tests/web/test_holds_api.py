@@ -151,6 +151,16 @@ def test_decisions_move_on_and_the_address_going_away(
     assert decided.json()["support_until"] is not None
     bad = client.post(f"/api/placements/{placement['id']}/decision", json={"decision": "maybe"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "decision"]
+    again = client.post(f"/api/placements/{placement['id']}/decision", json={"decision": "negative_rg"})
+    assert again.status_code == 409
+    assert again.json()["detail"] == (
+        "negative_rg cannot be recorded: the positive Reasonable Grounds decision has already been made"
+    )
+    early = client.post(
+        f"/api/placements/{placement['id']}/decision",
+        json={"decision": "positive_cg", "decided_at": "2009-04-02T00:00:00Z"},
+    )
+    assert early.status_code == 422 and early.json()["detail"][0]["loc"] == ["body", "decided_at"]
 
     as_user(client, session, officer)
     assert client.get(f"/api/holds/{hold['id']}").json()["address"] == CANARY

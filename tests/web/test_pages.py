@@ -196,10 +196,11 @@ def test_home_needs_a_log_in(client: TestClient, htmx: bool) -> None:
     assert path_of(response.headers["location"]) == "/login"
 
 
+@pytest.mark.parametrize("role", [Role.officer, Role.coordinator])
 def test_officer_home_lists_houses_without_addresses(
-    client: TestClient, session: Session, htmx: bool, own_house: House, other_house: House
+    client: TestClient, session: Session, htmx: bool, own_house: House, other_house: House, role: Role
 ) -> None:
-    user = make_user(session, Role.officer)
+    user = make_user(session, role)
     log_in(client, user)
     response = client.get("/", headers=HTMX if htmx else {})
     assert "Canary" not in response.text
@@ -465,7 +466,7 @@ def test_durations_in_words(hours: float, words: str) -> None:
 # The same houses on the page as in the API -------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", [Role.officer, Role.provider, Role.admin])
+@pytest.mark.parametrize("role", [Role.officer, Role.provider, Role.coordinator, Role.admin])
 def test_home_lists_the_houses_the_api_lists(
     client: TestClient, session: Session, provider: Organisation, own_house: House, other_house: House, role: Role
 ) -> None:

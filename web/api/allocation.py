@@ -1,4 +1,4 @@
-"""Whole-queue allocation for a coordinator (an admin): propose with the solver, then confirm as holds."""
+"""Whole-queue allocation for a coordinator (or an admin): see the queue, propose with the solver, confirm as holds."""
 
 from typing import Annotated
 
@@ -9,12 +9,13 @@ from sqlmodel import SQLModel
 from capacity.models import StrictInput, User
 from matching import allocation, holds
 from matching.instance import Result
-from matching.models import AssignmentConfirm, HoldPublic
+from matching.models import AssignmentConfirm, HoldPublic, QueuedRequest
 from web.authz import Permission
 from web.deps import SessionDep, SettingsDep, require
 
 router = APIRouter(prefix="/allocation", tags=["allocation"])
 Coordinator = Annotated[User, Depends(require(Permission.allocate_queue))]
+QueueViewer = Annotated[User, Depends(require(Permission.view_queue))]
 
 
 class ProposalAsk(StrictInput):
@@ -36,6 +37,12 @@ class Confirmed(SQLModel):
     not_held: list[NotHeld]
 
 
+@router.get("/queue", response_model=list[QueuedRequest])
+def view_queue(user: QueueViewer, session: SessionDep) -> list[QueuedRequest]:
+    """Every open request, highest priority first: its needs and case links, never its case reference."""
+    return allocation.queue(session=session)
+
+
 @router.post("/proposal", response_model=Result)
 def propose(ask: ProposalAsk, user: Coordinator, session: SessionDep, settings: SettingsDep) -> Result:
     """The best allocation of every open request to today's free beds. Nothing is held until confirmed."""
@@ -46,7 +53,7 @@ def propose(ask: ProposalAsk, user: Coordinator, session: SessionDep, settings: 
 
 @router.post("/confirm", response_model=Confirmed)
 def confirm(data: Confirmation, user: Coordinator, session: SessionDep, settings: SettingsDep) -> Confirmed:
-    """Hold each confirmed assignment; any that can no longer be held is reported, not half-done."""
+    """Hold each confirmed assignment, a family all or none; any that cannot be held is reported with why."""
     made, failed = allocation.confirm(session=session, assignments=data.assignments, expires_after=settings.hold_expiry)
     return Confirmed(
         holds=[holds.describe(session=session, hold=hold, show_address=False) for hold in made],

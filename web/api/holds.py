@@ -76,7 +76,7 @@ class Scope:
 
 
 def case_scope(user: CurrentUser, session: SessionDep) -> Scope:
-    """The houses or requests whose holds and placements this user may list; commissioners get 403."""
+    """The houses or requests whose holds and placements this user may list; other roles get 403."""
     if authz.has_permission(user, Permission.manage_any_house):
         return Scope()
     if authz.has_permission(user, Permission.manage_own_houses):
@@ -85,7 +85,7 @@ def case_scope(user: CurrentUser, session: SessionDep) -> Scope:
     if authz.has_permission(user, Permission.make_requests):
         mine = matching_service.get_all(session=session, organisation_id=user.organisation_id)
         return Scope(request_ids=[r.id for r in mine if r.id is not None])
-    raise forbidden(f"the {user.role} role sees aggregate reports only")
+    raise forbidden(f"the {user.role} role does not see holds or placements")
 
 
 CaseScope = Annotated[Scope, Depends(case_scope)]

@@ -73,7 +73,7 @@ def list_houses(
         int | None, Query(ge=1, le=MAX_ID, description="Only this organisation's houses")
     ] = None,
 ) -> list[HousePublic]:
-    """Houses with bed counts and freshness: every house for officers and admins, their own for providers."""
+    """Houses with bed counts and freshness: every house for officers, coordinators and admins; providers their own."""
     if not authz.can_read_houses(user):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"the {user.role} role sees aggregate reports only")
     houses = readable_houses(user=user, session=session, organisation_id=organisation_id)
