@@ -180,7 +180,8 @@ def _house_prices(pairs: Pairs, request: Ints, worth: Ints, chosen: Ints, flow: 
         if new_sink == d_sink and np.array_equal(new_house, d_house) and np.array_equal(new_request, d_request):
             break
         d_house, d_request, d_sink = new_house, new_request, new_sink
-    return np.maximum(d_sink - np.minimum(d_house, infinity), 0)
+    prices: Ints = np.maximum(d_sink - np.minimum(d_house, infinity), 0)
+    return prices
 
 
 def lagrangian_bound(pairs: Pairs, relaxation: Relaxation, *, deadline: float) -> int:
@@ -226,7 +227,7 @@ def _packed_bound(pairs: Pairs, prices: Ints, units: int) -> tuple[int, Ints]:
     total = int(prices.sum())
     packed: list[int] = []
     starts = np.flatnonzero(np.r_[True, house[1:] != house[:-1]]) if len(house) else np.zeros(0, dtype=np.int64)
-    for start, end in zip(starts.tolist(), np.r_[starts[1:], len(house)].tolist(), strict=True):
+    for start, end in zip(starts.tolist(), [*starts[1:].tolist(), len(house)][: len(starts)], strict=True):
         capacity = int(pairs.free[house[start]])
         if weight[end - 1] == 1:  # singles only: the best `capacity` of them
             total += int(worth[start : start + capacity].sum())

@@ -28,7 +28,7 @@ from ortools.sat.python import cp_model
 from matching.eligibility import MAX_SCORE, Reason
 from matching.instance import Assignment, Instance, RequestSnapshot, Result, Status, Unplaced
 from matching.relaxation import Pairs, lagrangian_bound, relax
-from matching.table import ORDER, HouseTable, Ints
+from matching.table import ORDER, HouseTable, Ints, Mask
 
 DEFAULT_TIME_LIMIT_S = 10.0
 # CP-SAT takes every pair that could improve on the incumbent while there are no more than this many.
@@ -56,7 +56,7 @@ class Data:
     scale: int
     groups: list[list[int]] = field(default_factory=list)  # place-together, by request index
     apart: list[tuple[int, int]] = field(default_factory=list)
-    alone: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))  # could go somewhere on its own
+    alone: Mask = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))  # could go somewhere on its own
 
     def houses_of(self, r: int) -> Ints:
         return self.pairs.house[self.pairs.start[r] : self.pairs.start[r + 1]]
@@ -102,7 +102,7 @@ def build_data(instance: Instance) -> Data:
     priority = np.array([r.priority for r in instance.requests], dtype=np.int64)
     beds = np.array([r.beds_needed for r in instance.requests], dtype=np.int64)
     scale = MAX_SCORE * len(instance.requests) + 1
-    house = np.concatenate(rows or [np.zeros(0, dtype=np.int32)])
+    house: Ints = np.concatenate(rows or [np.zeros(0, dtype=np.int32)]).astype(np.int64)
     pairs = Pairs(
         start=start,
         house=house,
@@ -284,7 +284,7 @@ def solve(instance: Instance, *, time_limit_s: float | None = None, workers: int
     solver.parameters.random_seed = seed
     solver.parameters.linearization_level = 2  # measured: proves London-scale instances about twice as fast
     house_of = incumbent
-    phases: list[int] = []
+    phases: list[cp_model.CpSolverStatus] = []
     first_bound: int | None = None
     score = sum(p * x[pair] for pair, p in points.items())
     # A model of every pair is small: one solve of both objectives combined (priority * scale + score)
@@ -294,7 +294,7 @@ def solve(instance: Instance, *, time_limit_s: float | None = None, workers: int
     )
     for objective, share in phases_to_run:
         model.maximize(objective)
-        model.clear_hints()
+        model.clear_hints()  # type: ignore[no-untyped-call]
         for (r, h), var in x.items():
             model.add_hint(var, int(house_of[r]) == h)
         left = limit - (time.perf_counter() - started)
