@@ -35,29 +35,33 @@ class Pairs:
     """Request-house pairs, grouped by request: request r's pairs are start[r]:start[r + 1]."""
 
     start: Ints
-    house: Ints
-    value: Ints  # what placing the request in the house is worth (combined objective)
+    request: Ints  # by pair
+    house: Ints  # by pair
+    value: Ints  # by request: what placing it is worth
     beds: Ints  # by request
     free: Ints  # by house
-
-    @property
-    def request(self) -> Ints:
-        return np.repeat(np.arange(len(self.beds)), np.diff(self.start))
 
 
 @dataclass(frozen=True)
 class Relaxation:
     bound_units: int  # the certified bound, times `units`
     units: int
-    reduced_cost_units: Ints  # by pair: what using the pair costs against the bound, times `units`
+    worth: Ints  # by request: a bed unit's worth, times `units`
+    prices: Ints  # by request: what placing it is charged (its beds times u), times `units`
+    v: Ints  # by house: the price of one of its beds, times `units`
     flow_pairs: Ints  # the pairs used by the best restricted solution
     flow: Ints  # the bed units on each of them
-    prices: Ints  # by request: what placing it is charged (beds times u), times `units`
 
     @property
     def bound(self) -> int:
         """A proven upper bound on the value of any allocation."""
         return self.bound_units // self.units
+
+    def reduced_cost_units(self, pairs: Pairs) -> Ints:
+        """By pair: how far below the bound any allocation using the pair must fall, times `units`."""
+        request = pairs.request
+        reduced: Ints = self.prices[request] + pairs.beds[request] * (self.v[pairs.house] - self.worth[request])
+        return reduced
 
 
 def scale_units(beds: Ints) -> int:
@@ -69,47 +73,46 @@ def scale_units(beds: Ints) -> int:
 def relax(pairs: Pairs, initial: Ints) -> Relaxation:
     """Solve the relaxation from an initial set of pairs, adding under-priced pairs until none is left."""
     units = scale_units(pairs.beds)
-    request = pairs.request
-    beds = pairs.beds[request]
-    worth = -(-pairs.value * units // beds)  # per bed unit, rounded up
+    worth = -(-pairs.value * units // pairs.beds)  # per bed unit, rounded up
     chosen = np.unique(initial)
     best: Relaxation | None = None
     for _ in range(MAX_ROUNDS):
-        flow = _solve_flow(pairs, request, worth, chosen)
-        v = _house_prices(pairs, request, worth, chosen, flow)
+        flow = _solve_flow(pairs, worth, chosen)
+        v = _house_prices(pairs, worth, chosen, flow)
         # Prices from a restricted flow may undercharge a pair left out: raise u until every pair is paid for.
-        slack = worth - v[pairs.house]
-        u_all = _request_prices(pairs, slack, np.ones(len(slack), dtype=np.bool_))
-        u = _request_prices(pairs, slack, np.isin(np.arange(len(slack)), chosen))
+        slack = worth[pairs.request] - v[pairs.house]
+        u_all = _request_prices(pairs, slack, None)
+        among = np.zeros(len(slack), dtype=np.bool_)
+        among[chosen] = True
+        u = _request_prices(pairs, slack, among)
         bound_units = int((pairs.beds * u_all).sum() + (pairs.free * v).sum())
-        reduced = u_all[request] + v[pairs.house] - worth
-        found = Relaxation(
-            bound_units=bound_units,
-            units=units,
-            reduced_cost_units=beds * reduced,
-            flow_pairs=chosen[flow > 0],
-            flow=flow[flow > 0],
-            prices=pairs.beds * u_all,
-        )
-        if best is None or found.bound_units < best.bound_units:
-            best = found
-        under_priced = np.flatnonzero(slack > u[request])
-        under_priced = np.setdiff1d(under_priced, chosen, assume_unique=True)
+        if best is None or bound_units < best.bound_units:
+            best = Relaxation(
+                bound_units=bound_units,
+                units=units,
+                worth=worth,
+                prices=pairs.beds * u_all,
+                v=v,
+                flow_pairs=chosen[flow > 0],
+                flow=flow[flow > 0],
+            )
+        under_priced = np.flatnonzero((slack > u[pairs.request]) & ~among)
+        del slack, among
         if not len(under_priced):
             break
         # The most under-priced few of each request.
-        order = np.lexsort((-(slack[under_priced]), request[under_priced]))
+        order = np.lexsort((v[pairs.house[under_priced]], pairs.request[under_priced]))
         ranked = under_priced[order]
-        owners = request[ranked]
+        owners = pairs.request[ranked]
         first = np.searchsorted(owners, owners, side="left")
         chosen = np.union1d(chosen, ranked[np.arange(len(ranked)) - first < ADDED_PER_REQUEST])
     assert best is not None
     return best
 
 
-def _request_prices(pairs: Pairs, slack: Ints, among: npt.NDArray[np.bool_]) -> Ints:
-    """The least u[r] >= 0 that pays for every pair of r among those given, when houses cost v."""
-    masked = np.where(among, slack, 0)
+def _request_prices(pairs: Pairs, slack: Ints, among: npt.NDArray[np.bool_] | None) -> Ints:
+    """The least u[r] >= 0 that pays for every pair of r (among those given), when houses cost v."""
+    masked = slack if among is None else np.where(among, slack, 0)
     u = np.zeros(len(pairs.beds), dtype=np.int64)
     has = np.diff(pairs.start) > 0
     if has.any():
@@ -117,9 +120,10 @@ def _request_prices(pairs: Pairs, slack: Ints, among: npt.NDArray[np.bool_]) -> 
     return u
 
 
-def _solve_flow(pairs: Pairs, request: Ints, worth: Ints, chosen: Ints) -> Ints:
+def _solve_flow(pairs: Pairs, worth: Ints, chosen: Ints) -> Ints:
     """The optimal flow of bed units over the chosen pairs (source -> request -> house -> sink)."""
     n_requests, n_houses = len(pairs.beds), len(pairs.free)
+    request = pairs.request
     source, sink = n_requests + n_houses, n_requests + n_houses + 1
     total = int(pairs.beds.sum())
     graph = min_cost_flow.SimpleMinCostFlow()
@@ -127,7 +131,7 @@ def _solve_flow(pairs: Pairs, request: Ints, worth: Ints, chosen: Ints) -> Ints:
         np.concatenate([request[chosen], np.full(n_requests, source), n_requests + np.arange(n_houses), [source]]),
         np.concatenate([n_requests + pairs.house[chosen], np.arange(n_requests), np.full(n_houses, sink), [sink]]),
         np.concatenate([pairs.beds[request[chosen]], pairs.beds, pairs.free, [total]]),
-        np.concatenate([-worth[chosen], np.zeros(n_requests + n_houses + 1, dtype=np.int64)]),
+        np.concatenate([-worth[request[chosen]], np.zeros(n_requests + n_houses + 1, dtype=np.int64)]),
     )
     graph.set_node_supply(source, total)
     graph.set_node_supply(sink, -total)
@@ -137,7 +141,7 @@ def _solve_flow(pairs: Pairs, request: Ints, worth: Ints, chosen: Ints) -> Ints:
     return np.asarray(graph.flows(np.arange(len(chosen))), dtype=np.int64)
 
 
-def _house_prices(pairs: Pairs, request: Ints, worth: Ints, chosen: Ints, flow: Ints) -> Ints:
+def _house_prices(pairs: Pairs, worth: Ints, chosen: Ints, flow: Ints) -> Ints:
     """Optimal prices of the houses' beds, from shortest paths in the residual graph of an optimal flow.
 
     With d the distance from the source (costs are -worth on request-house arcs, zero elsewhere),
@@ -145,6 +149,7 @@ def _house_prices(pairs: Pairs, request: Ints, worth: Ints, chosen: Ints, flow: 
     The graph is bipartite, so Bellman-Ford alternates between houses and requests, a column at a time.
     """
     n_houses = len(pairs.free)
+    request = pairs.request
     used = flow > 0
     served = np.bincount(request[chosen], weights=flow, minlength=len(pairs.beds))
     filled = np.bincount(pairs.house[chosen], weights=flow, minlength=n_houses)
@@ -168,14 +173,14 @@ def _house_prices(pairs: Pairs, request: Ints, worth: Ints, chosen: Ints, flow: 
         new_house = np.where(filled > 0, d_sink, infinity)
         if len(forward):
             tails = d_request[request[forward]]
-            reach = np.where(tails < infinity, tails - worth[forward], infinity)
+            reach = np.where(tails < infinity, tails - worth[request[forward]], infinity)
             np.minimum.at(new_house, f_house[f_starts], np.minimum.reduceat(reach, f_starts))
         room = filled < pairs.free
         new_sink = min(0, int(new_house[room].min())) if room.any() else 0
         new_request = from_source.copy()
         if len(backward):
             tails = new_house[pairs.house[backward]]
-            reach = np.where(tails < infinity, tails + worth[backward], infinity)
+            reach = np.where(tails < infinity, tails + worth[request[backward]], infinity)
             np.minimum.at(new_request, b_request[b_starts], np.minimum.reduceat(reach, b_starts))
         if new_sink == d_sink and np.array_equal(new_house, d_house) and np.array_equal(new_request, d_request):
             break
@@ -214,7 +219,7 @@ def lagrangian_bound(pairs: Pairs, relaxation: Relaxation, *, deadline: float) -
 def _packed_bound(pairs: Pairs, prices: Ints, units: int) -> tuple[int, Ints]:
     """sum(prices) plus each house's best packing of requests worth value * units - price; and the pairs packed."""
     request = pairs.request
-    profit = pairs.value * units - prices[request]
+    profit = (pairs.value * units - prices)[request]
     candidates = np.flatnonzero(profit > 0)
     house, weight, worth = pairs.house[candidates], pairs.beds[request[candidates]], profit[candidates]
     order = np.lexsort((-worth, weight, house))

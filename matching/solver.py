@@ -102,11 +102,12 @@ def build_data(instance: Instance) -> Data:
     priority = np.array([r.priority for r in instance.requests], dtype=np.int64)
     beds = np.array([r.beds_needed for r in instance.requests], dtype=np.int64)
     scale = MAX_SCORE * len(instance.requests) + 1
-    house: Ints = np.concatenate(rows or [np.zeros(0, dtype=np.int32)]).astype(np.int64)
+    house: Ints = np.concatenate(rows or [np.zeros(0, dtype=np.int32)])
     pairs = Pairs(
         start=start,
+        request=np.repeat(np.arange(len(rows), dtype=np.int32), np.diff(start)),
         house=house,
-        value=np.repeat(priority, np.diff(start)),
+        value=priority,
         beds=beds,
         free=table.free_beds.astype(np.int64),
     )
@@ -213,7 +214,7 @@ def _prune(data: Data, incumbent: Ints, *, deadline: float) -> Pruned:
         incumbent[:] = rounded
     placed = np.flatnonzero(incumbent != UNPLACED)
     # Each request keeps its cheapest houses by reduced cost, then its best-scoring, ties broken at random.
-    reduced = relaxation.reduced_cost_units
+    reduced = relaxation.reduced_cost_units(data.pairs)
     order = np.lexsort((rng.random(n_pairs), -data.points, reduced, request))
     rank = np.arange(n_pairs) - data.pairs.start[request[order]]
     kept = np.concatenate(

@@ -18,7 +18,7 @@ from matching.eligibility import Reason
 from matching.instance import HouseSnapshot, Id, RequestSnapshot
 
 Mask = npt.NDArray[np.bool_]
-Ints = npt.NDArray[np.int64]
+Ints = npt.NDArray[np.integer[Any]]
 
 # The order in which rules are tried: the first that fails is the reason a house is counted under.
 ORDER: tuple[Reason, ...] = (
