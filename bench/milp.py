@@ -22,7 +22,10 @@ def highs(instance: Instance, *, time_limit_s: float) -> tuple[int, str, float]:
     n = len(pairs.house)
     if n == 0:
         return 0, "empty", time.perf_counter() - started
-    rows, cols, coefs, upper = [], [], [], []
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    coefs: list[np.ndarray] = []
+    upper: list[float] = []
 
     def constraint(columns: np.ndarray, weights: np.ndarray, limit: float) -> None:
         rows.append(np.full(len(columns), len(upper)))
@@ -43,7 +46,9 @@ def highs(instance: Instance, *, time_limit_s: float) -> tuple[int, str, float]:
     for a, b in data.apart:
         for h in set(data.houses_of(a).tolist()) & set(data.houses_of(b).tolist()):
             constraint(np.array([position[a, h], position[b, h]]), np.ones(2), 1)
-    equal_rows, equal_cols, equal_coefs = [], [], []
+    equal_rows: list[int] = []
+    equal_cols: list[int] = []
+    equal_coefs: list[float] = []
     for group in data.groups:
         first_member, *others = group
         for h in data.houses_of(first_member).tolist():
