@@ -206,3 +206,20 @@ def test_ids_are_unique() -> None:
 def test_a_place_together_group_names_two_or_more_requests() -> None:
     with pytest.raises(ValidationError, match="place_together.0"):
         Instance.model_validate({"houses": [], "requests": [request().model_dump()], "place_together": [[]]})
+
+
+def test_an_unplaced_request_says_when_links_kept_it_out() -> None:
+    problem = instance(
+        [house("H", free_beds=2)],
+        [request("a", priority=5), request("b"), request("sister"), request("brother", gender="male")],
+        keep_apart=[("a", "b")],
+        place_together=[["sister", "brother"]],
+    )
+    problem = problem.model_copy(
+        update={"houses": [house("H", free_beds=2, genders=["female"]), house("M", free_beds=1, genders=["male"])]}
+    )
+    result = solve(problem, time_limit_s=5)
+    reasons = {u.request: u.reasons for u in result.unplaced}
+    assert "KEPT_APART" in reasons["b"], "b could have had a's house, but a is there"
+    assert "KEPT_TOGETHER" in reasons["sister"], "the sister fits alone, but not with her brother"
+    assert_feasible(problem, result)
