@@ -39,12 +39,12 @@ KEPT_PER_REQUEST = 10
 ONE_WORKER_PAIRS = 20_000
 UNPLACED = -1
 # Of the time limit: at most this share for bounding at scale, and of what is left, this share for the priority.
-BOUND_SHARE = 0.1
-PRIORITY_SHARE = 0.75
+BOUND_SHARE = 0.05
+PRIORITY_SHARE = 0.9
 MIN_PHASE_S = 0.05
 # Kept back from the time limit for reading the answer and the reasons of those left unplaced.
 EXTRACT_S = 0.05
-EXTRACT_S_PER_REQUEST = 0.0002
+EXTRACT_S_PER_REQUEST = 0.00015
 
 
 @dataclass
@@ -191,7 +191,7 @@ class Pruned:
     bound: int | None = None
 
 
-def _prune(data: Data, incumbent: Ints, *, deadline: float) -> Pruned:
+def _prune(data: Data, incumbent: Ints, *, deadline: float, seed: int) -> Pruned:
     """All pairs when they are few; otherwise each request's cheapest few by the relaxation's prices."""
     n_pairs = len(data.pairs.house)
     request = data.pairs.request
@@ -199,7 +199,7 @@ def _prune(data: Data, incumbent: Ints, *, deadline: float) -> Pruned:
         relaxation = relax(data.pairs, np.arange(n_pairs))
         bound = min(relaxation.bound, lagrangian_bound(data.pairs, relaxation, deadline=deadline))
         return Pruned(kept=np.arange(n_pairs), exact=True, bound=bound)
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     # Start the relaxation from each request's best-scoring few houses, ties broken at random, and the incumbent.
     first = _cheapest(data, np.zeros(n_pairs, dtype=np.int64), rng)
     placed = np.flatnonzero(incumbent != UNPLACED)
@@ -246,7 +246,7 @@ def solve(instance: Instance, *, time_limit_s: float | None = None, workers: int
     limit = time_limit_s or instance.time_limit_s or DEFAULT_TIME_LIMIT_S
     data = build_data(instance)
     incumbent = greedy(data)
-    pruned = _prune(data, incumbent, deadline=started + BOUND_SHARE * limit)
+    pruned = _prune(data, incumbent, deadline=started + BOUND_SHARE * limit, seed=seed)
 
     # Variables: one per kept request-house pair; a group keeps only the houses kept for all its members.
     request = data.pairs.request[pruned.kept]
