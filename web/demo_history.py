@@ -81,6 +81,7 @@ COORDINATOR_TIME_LIMIT_S = 2.0
 # the same seed gives the same history.
 COORDINATOR_WORKERS = 1
 MAX_HOLDS_PER_REQUEST = 3
+DEMO_OFFICER_WEIGHT = 4  # against 1 for each other officer
 # How much longer the people already housed when the history starts stay, on average, by the
 # NRM stages the house serves (the longest applies); never beyond the house's stay limit.
 EARLIER_STAYS = {
@@ -460,7 +461,9 @@ class Simulation:
 
     def new_case(self) -> None:
         """Someone is found, alone, with co-victims to keep apart, or with family to place together."""
-        officer_id, prefix = self.rng.choices(self.officers, [4 if i == 0 else 1 for i in range(len(self.officers))])[0]
+        # The demo's own officer log-in makes a larger share, so that it has a history to show.
+        weights = [DEMO_OFFICER_WEIGHT] + [1] * (len(self.officers) - 1)
+        officer_id, prefix = self.rng.choices(self.officers, weights)[0]
         self.case_numbers[prefix] += 1
         case = f"{prefix}-{self.case_numbers[prefix]:05d}"
         kind = self.rng.choices(("single", "co_victims", "family"), (87, 10, 3))[0]
@@ -472,9 +475,8 @@ class Simulation:
             shared = {key: first.needs[key] for key in ("nrm_stage", "urgency", "exploitation_type")}
             if self.rng.random() < 0.8:
                 shared |= {"gender": first.needs["gender"], "languages": first.needs["languages"]}
-            group = [first] + [
-                self.person(f"{case}/{n}", officer_id, **shared) for n in range(2, self.rng.choice((3, 3, 4, 5)))
-            ]
+            size = self.rng.choice((2, 2, 3, 4))
+            group = [first] + [self.person(f"{case}/{n}", officer_id, **shared) for n in range(2, size + 1)]
             ids: list[int] = []
             for person in group:
                 ids.append(self.request(person, links={"keep_apart": list(ids)}))
