@@ -102,19 +102,26 @@ def demo_command(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
     force: Annotated[bool, typer.Option(help="Replace a database that holds data not made by the demo")] = False,
+    history_days: Annotated[
+        int, typer.Option(min=0, max=730, help="Days of past requests to replay through the matching (0 for none)")
+    ] = demo.HISTORY_DAYS,
 ) -> None:
-    """Create a fresh database of fictional London data, print the demo log-ins, and serve it."""
+    """Create a fresh database of fictional London data and its history, print the demo log-ins, and serve it."""
     settings = get_settings()
     try:
-        logins = demo.create(database_url=settings.database_url, force=force)
+        loaded = demo.create(
+            database_url=settings.database_url, force=force, history_days=history_days, settings=settings
+        )
     except demo.NotADemoDatabaseError as error:
         raise fail(str(error)) from error
     with Session(get_engine()) as session:
         totals = demo.describe(session=session)
     where = make_url(settings.database_url).render_as_string(hide_password=True)
     typer.echo(f"Demo data loaded into {where}: {totals}. All of it is fictional.")
+    if loaded.history is not None:
+        typer.echo(loaded.history.summary())
     typer.echo("Log in as (each password works only on this demo):")
-    for login in logins:
+    for login in loaded.logins:
         typer.echo(f"  {login.role:<13} {login.email:<34} {login.password}")
     if serve_app:
         serve(host=host, port=port)

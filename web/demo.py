@@ -1,16 +1,20 @@
-"""Fictional but realistic London demo data: organisations, houses, beds and one account per role.
+"""Fictional but realistic London demo data: organisations, houses, beds, one account per role, and a year of history.
 
 Shaped on what practitioners report: female beds far outnumber male ones, pre-NRM emergency beds
 are very scarce, few houses take children, and staff languages follow the largest groups found.
-A seeded generator makes every run identical.
+The provision is built as it was a year ago; the year's placement requests are then run through
+SafeBeds' own matching in simulated time (web/demo_history.py). A seeded generator makes every
+run at the same moment identical.
 """
 
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, func, select
 
@@ -28,8 +32,9 @@ from capacity.vocab import (
     SupportNeed,
 )
 from providers import service as providers_service
-from web import accounts, migrate
+from web import accounts, demo_history, migrate
 from web.db import make_engine
+from web.settings import Settings, get_settings
 
 SEED = 2017
 DEMO_DOMAIN = "demo.example.org"
@@ -118,6 +123,7 @@ HOUSE_SECOND = ("House", "Lodge", "Court", "Rooms", "Place")
 STREETS = ("Nowhere Lane", "Example Road", "Placeholder Street", "Fictional Mews", "Sample Terrace", "Demo Close")
 LARGEST_GROUPS = (("sq", 9), ("vi", 7), ("ro", 7), ("pcm", 6), ("bin", 5), ("pl", 5), ("zh", 4), ("ti", 4), ("lt", 3))
 OUT_OF_AREA = (Area.south_east, Area.east_of_england, Area.west_midlands, Area.north_west, Area.south_west)
+HISTORY_DAYS = 365
 
 
 class NotADemoDatabaseError(Exception):
@@ -129,6 +135,12 @@ class DemoLogin:
     role: Role
     email: str
     password: str
+
+
+@dataclass(frozen=True)
+class Demo:
+    logins: list[DemoLogin]
+    history: demo_history.History | None
 
 
 def _pick_languages(rng: random.Random) -> list[str]:
@@ -184,9 +196,43 @@ def _house(rng: random.Random, name: str, street_number: int, *, kind: str, emer
     )
 
 
-def build(session: Session, *, seed: int = SEED) -> list[DemoLogin]:
-    """Fill an empty database with the demo; return the log-ins it made."""
-    rng = random.Random(seed)
+def build(
+    session: Session, *, seed: int = SEED, history_days: int = HISTORY_DAYS, settings: Settings | None = None
+) -> Demo:
+    """Fill an empty database with the demo: the provision as it was `history_days` ago, then the history since."""
+    settings = settings or get_settings()
+    end = clock.now()
+    with clock.simulated(end - timedelta(days=history_days)) as simulated:
+        provision = _build_provision(session, random.Random(seed))
+        logins = _create_logins(session, provision)
+        if history_days == 0:
+            return Demo(logins=logins, history=None)
+        officers, provider_staff = _create_staff(session, provision, logins)
+        history = demo_history.simulate(
+            session,
+            rng=random.Random(f"{seed}/history"),
+            simulated=simulated,
+            end=end,
+            settings=settings,
+            officers=officers,
+            provider_staff=provider_staff,
+            confirmations=[(end - age, house) for house, age in provision.confirmed_ago],
+        )
+    return Demo(logins=logins, history=history)
+
+
+@dataclass
+class _Provision:
+    providers: list[Organisation]
+    police: Organisation
+    responder: Organisation
+    commissioning: Organisation
+    provider_home: Organisation
+    confirmed_ago: list[tuple[House, timedelta]]  # how long before now each house last confirmed its vacancies
+
+
+def _build_provision(session: Session, rng: random.Random) -> _Provision:
+    """The organisations, houses and beds, as the clock says now."""
     at = clock.now()
     words = list(ORGANISATION_WORDS)
     rng.shuffle(words)
@@ -222,16 +268,20 @@ def build(session: Session, *, seed: int = SEED) -> list[DemoLogin]:
     names = [f"{first} {second}" for first in HOUSE_FIRST for second in HOUSE_SECOND]
     rng.shuffle(names)
     houses: list[House] = []
+    confirmed_ago: list[tuple[House, timedelta]] = []
     for number, kind in enumerate(kinds):
         emergency = number < 7
         owner = rng.choice(emergency_orgs) if emergency else providers[number % len(providers)]
         details = _house(rng, names[number], rng.randint(1, 199), kind=kind, emergency=emergency)
         house = providers_service.new_house(organisation=owner, data=details)
-        house.vacancies_confirmed_at = at - timedelta(hours=rng.choice((1, 2, 3, 4, 6, 8, 12, 20, 20, 30, 50, 120)))
+        age = timedelta(hours=rng.choice((1, 2, 3, 4, 6, 8, 12, 20, 20, 30, 50, 120)))
+        house.vacancies_confirmed_at = at - age
         houses.append(house)
+        confirmed_ago.append((house, age))
     session.add_all(houses)
     session.flush()
 
+    # Most beds are occupied by people placed before SafeBeds; the history starts from here.
     for house in houses:
         size = rng.randint(2, 3) if NrmStage.pre_nrm in house.nrm_stages else rng.randint(3, 8)
         for bed in providers_service.new_beds(house=house, labels=[f"Room {i}" for i in range(1, size + 1)]):
@@ -242,6 +292,18 @@ def build(session: Session, *, seed: int = SEED) -> list[DemoLogin]:
     session.commit()
 
     provider_home = max(providers, key=lambda o: sum(h.organisation_id == o.id for h in houses))
+    return _Provision(
+        providers=providers,
+        police=police,
+        responder=responder,
+        commissioning=commissioning,
+        provider_home=provider_home,
+        confirmed_ago=confirmed_ago,
+    )
+
+
+def _create_logins(session: Session, provision: _Provision) -> list[DemoLogin]:
+    """One account per role, with the passwords the console prints."""
     logins = [
         DemoLogin(Role.officer, f"officer@{DEMO_DOMAIN}", "officer-demo-pass"),
         DemoLogin(Role.provider, f"provider@{DEMO_DOMAIN}", "provider-demo-pass"),
@@ -249,10 +311,10 @@ def build(session: Session, *, seed: int = SEED) -> list[DemoLogin]:
         DemoLogin(Role.admin, f"admin@{DEMO_DOMAIN}", "admin-demo-pass"),
     ]
     home = {
-        Role.officer: police,
-        Role.provider: provider_home,
-        Role.commissioner: commissioning,
-        Role.admin: commissioning,
+        Role.officer: provision.police,
+        Role.provider: provision.provider_home,
+        Role.commissioner: provision.commissioning,
+        Role.admin: provision.commissioning,
     }
     for login in logins:
         organisation_id = home[login.role].id
@@ -264,6 +326,47 @@ def build(session: Session, *, seed: int = SEED) -> list[DemoLogin]:
             ),
         )
     return logins
+
+
+def _staff_account(session: Session, email: str, role: Role, organisation: Organisation, password_hash: str) -> User:
+    assert organisation.id is not None
+    user = User(
+        email=email, password_hash=password_hash, role=role, organisation_id=organisation.id, created_at=clock.now()
+    )
+    session.add(user)
+    return user
+
+
+def _create_staff(
+    session: Session, provision: _Provision, logins: list[DemoLogin]
+) -> tuple[list[tuple[User, str]], dict[int, User]]:
+    """The officers who make the history's requests (each with their unit's reference prefix), and who
+    answers holds for each provider (the demo's provider account for its own organisation)."""
+    # These accounts cannot be logged into: their password is random and never shown. One hash
+    # serves them all, as argon2 takes a tenth of a second per hash by design.
+    unusable = accounts.password_hash.hash(secrets.token_urlsafe(32))
+    demo_accounts = {login.role: accounts.get_user_by_email(session=session, email=login.email) for login in logins}
+    demo_officer, demo_provider = demo_accounts[Role.officer], demo_accounts[Role.provider]
+    assert demo_officer is not None and demo_provider is not None
+    officers = [(demo_officer, "MSU")]
+    officers += [
+        (_staff_account(session, f"msu.officer{n}@{DEMO_DOMAIN}", Role.officer, provision.police, unusable), "MSU")
+        for n in range(2, 5)
+    ]
+    officers += [
+        (_staff_account(session, f"first.response{n}@{DEMO_DOMAIN}", Role.officer, provision.responder, unusable), "FR")
+        for n in range(1, 3)
+    ]
+    provider_staff: dict[int, User] = {}
+    for organisation in provision.providers:
+        assert organisation.id is not None
+        if organisation.id == provision.provider_home.id:
+            provider_staff[organisation.id] = demo_provider
+        else:
+            email = f"{organisation.name.split()[0].lower()}.staff@{DEMO_DOMAIN}"
+            provider_staff[organisation.id] = _staff_account(session, email, Role.provider, organisation, unusable)
+    session.commit()
+    return officers, provider_staff
 
 
 def _refuse_real_data(database_url: str) -> None:
@@ -289,7 +392,14 @@ def _refuse_real_data(database_url: str) -> None:
         )
 
 
-def create(*, database_url: str, force: bool = False, seed: int = SEED) -> list[DemoLogin]:
+def create(
+    *,
+    database_url: str,
+    force: bool = False,
+    seed: int = SEED,
+    history_days: int = HISTORY_DAYS,
+    settings: Settings | None = None,
+) -> Demo:
     """Replace the database with a fresh demo; refuse to wipe data the demo did not make unless forced."""
     if not force:
         _refuse_real_data(database_url)
@@ -301,11 +411,21 @@ def create(*, database_url: str, force: bool = False, seed: int = SEED) -> list[
         migrate.downgrade(database_url, "base")
     migrate.upgrade(database_url)
     engine = make_engine(database_url)
+    if url.get_backend_name() == "sqlite":
+        # A demo that is cut short is simply loaded again, so its thousands of small commits need
+        # not each wait for the disk.
+        event.listen(engine, "connect", _unsynchronised)
     try:
         with Session(engine) as session:
-            return build(session, seed=seed)
+            return build(session, seed=seed, history_days=history_days, settings=settings)
     finally:
         engine.dispose()
+
+
+def _unsynchronised(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.close()
 
 
 def describe(*, session: Session) -> str:

@@ -11,6 +11,7 @@ from sqlmodel import Session, func, select
 from typer.testing import CliRunner, Result
 
 from capacity.models import Bed, House, Organisation, User
+from matching.models import PlacementRequest
 from tests.factories import house_csv, house_data
 from web import accounts
 from web.cli import app
@@ -62,7 +63,7 @@ def database(url: str) -> Iterator[Session]:
         engine.dispose()
 
 
-def count(url: str, table: type[Organisation | House | Bed | User]) -> int:
+def count(url: str, table: type[Organisation | House | Bed | User | PlacementRequest]) -> int:
     with database(url) as session:
         return session.exec(select(func.count()).select_from(table)).one()
 
@@ -348,13 +349,18 @@ def demo_logins(output: str) -> dict[str, tuple[str, str]]:
     return {match[1]: (match[2], match[3]) for match in found if match}
 
 
-def test_demo_loads_fictional_london_and_prints_a_log_in_per_role(cli_database: str) -> None:
-    result = run("demo", "--no-serve")
+def test_demo_loads_fictional_london_and_its_history_and_prints_a_log_in_per_role(cli_database: str) -> None:
+    result = run("demo", "--no-serve", "--history-days", "7")
     assert result.exit_code == 0, result.output
     logins = demo_logins(result.stdout)
     assert list(logins) == ["officer", "provider", "commissioner", "admin"]
     assert re.search(r", 120 houses, \d+ beds\. All of it is fictional\.", result.stdout)
+    history = re.search(
+        r"^History: (\d+) requests over 7 days: \d+ placed, \d+ unplaced or placed outside", result.stdout, re.M
+    )
+    assert history, result.stdout
     assert count(cli_database, House) == 120
+    assert count(cli_database, PlacementRequest) == int(history[1]) > 0
     with database(cli_database) as session:
         for role, (email, password) in logins.items():
             user = accounts.authenticate(session=session, email=email, password=password)
@@ -366,7 +372,7 @@ def test_demo_refuses_a_database_with_other_accounts_unless_forced(organisation:
     made = run("users", "create", "--role", "provider", "--email", "real@kestrel.example.org", "--organisation", "1")
     assert made.exit_code == 0, made.output
 
-    refused = run("demo", "--no-serve")
+    refused = run("demo", "--no-serve", "--history-days", "0")
     assert refused.exit_code == 1
     assert refused.stderr.startswith(
         f"error: {cli_database} holds 1 organisations, 1 accounts the demo did not make; use --force"
@@ -375,7 +381,7 @@ def test_demo_refuses_a_database_with_other_accounts_unless_forced(organisation:
         assert session.exec(select(User.email)).all() == ["real@kestrel.example.org"]
     assert count(cli_database, House) == 0
 
-    forced = run("demo", "--no-serve", "--force")
+    forced = run("demo", "--no-serve", "--force", "--history-days", "0")
     assert forced.exit_code == 0, forced.output
     assert len(demo_logins(forced.stdout)) == 4
     with database(cli_database) as session:

@@ -1,5 +1,9 @@
-"""The demo shows London's real shape of provision, is fictional, and is the same every run."""
+"""The demo shows London's real shape of provision, is fictional, and is the same every run.
 
+The history inside the demo is tested in test_demo_history.py.
+"""
+
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -9,16 +13,24 @@ from sqlmodel import Session, select
 
 from capacity import service as capacity_service
 from capacity.models import Bed, House, Organisation, User
-from capacity.vocab import Gender, NrmStage, Role
+from capacity.vocab import BedStatus, Gender, NrmStage, Role
+from matching.models import PlacementRequest
 from tests.factories import make_house, make_organisation, make_user
+from tests.web.conftest import DEMO_NOW, LoadedDemo
 from web import demo, migrate
 from web.db import make_engine
 from web.settings import Settings
 
 
 @pytest.fixture
-def loaded(session: Session) -> list[demo.DemoLogin]:
-    return demo.build(session)
+def session(demo_session: Session) -> Session:
+    """The shared demo, loaded once (see conftest.py)."""
+    return demo_session
+
+
+@pytest.fixture
+def loaded(loaded_demo: LoadedDemo) -> list[demo.DemoLogin]:
+    return loaded_demo.loaded.logins
 
 
 def beds_by_house(session: Session) -> dict[int, list[Bed]]:
@@ -66,14 +78,26 @@ def test_demo_has_the_gaps_practitioners_report(session: Session, loaded: list[d
     assert languages.most_common(2)[1][0] == "sq", "after English, Albanian is the most spoken by staff"
 
 
-def test_demo_vacancy_data_is_mostly_fresh_with_some_stale(
-    session: Session, settings: Settings, loaded: list[demo.DemoLogin]
-) -> None:
+def test_demo_vacancy_data_is_mostly_fresh_with_some_stale(session: Session, loaded_demo: LoadedDemo) -> None:
     houses = session.exec(select(House)).all()
-    stale = [h for h in houses if capacity_service.is_stale(h.vacancies_confirmed_at, stale_after=settings.stale_after)]
+    stale_after = loaded_demo.settings.stale_after
+    stale = [
+        h for h in houses if capacity_service.is_stale(h.vacancies_confirmed_at, stale_after=stale_after, at=DEMO_NOW)
+    ]
     assert 0.1 * len(houses) <= len(stale) <= 0.5 * len(houses)
-    free = [b for beds in beds_by_house(session).values() for b in beds if b.status == "available"]
-    assert 30 <= len(free) <= 150
+
+
+def test_after_the_history_free_beds_are_for_women_while_men_and_pre_nrm_find_almost_none(session: Session) -> None:
+    houses = {h.id: h for h in session.exec(select(House)).all()}
+    free = [b for beds in beds_by_house(session).values() for b in beds if b.status == BedStatus.available]
+    free_for = Counter[str]()
+    for bed in free:
+        house = houses[bed.house_id]
+        free_for.update(f"{gender}/{stage}" for gender in house.genders for stage in house.nrm_stages)
+    assert 100 <= len(free) <= 400, "a year of history leaves some beds free, not all"
+    assert free_for["female/recovery"] >= 10 * free_for["male/pre_nrm"]
+    assert free_for["female/recovery"] >= 3 * free_for["male/recovery"]
+    assert free_for["male/pre_nrm"] <= 2
 
 
 def test_demo_data_is_fictional(session: Session, loaded: list[demo.DemoLogin]) -> None:
@@ -84,6 +108,10 @@ def test_demo_data_is_fictional(session: Session, loaded: list[demo.DemoLogin]) 
         assert organisation.name.endswith("(demo)")
     for user in session.exec(select(User)).all():
         assert user.email.endswith("@" + demo.DEMO_DOMAIN)
+    references = session.exec(select(PlacementRequest.reference)).all()
+    assert references
+    for reference in references:
+        assert re.fullmatch(r"(MSU|FR)-\d{5}(/\d)?", reference), "a case reference, never a name"
 
 
 def snapshot(url: str) -> list[tuple[object, ...]]:
@@ -97,18 +125,18 @@ def snapshot(url: str) -> list[tuple[object, ...]]:
 
 
 @freeze_time("2026-03-02 02:00:00")
-def test_two_runs_give_the_same_data(tmp_path: Path) -> None:
+def test_two_runs_give_the_same_data(tmp_path: Path, settings: Settings) -> None:
     first, second = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
-    demo.create(database_url=first)
-    demo.create(database_url=second)
+    demo.create(database_url=first, history_days=0, settings=settings)
+    demo.create(database_url=second, history_days=0, settings=settings)
     assert snapshot(first) == snapshot(second)
-    demo.create(database_url=first)
+    demo.create(database_url=first, history_days=0, settings=settings)
     assert snapshot(first) == snapshot(second), "running the demo again replaces, never adds"
 
 
-def test_demo_refuses_to_replace_real_accounts(tmp_path: Path) -> None:
+def test_demo_refuses_to_replace_real_accounts(tmp_path: Path, settings: Settings) -> None:
     url = f"sqlite:///{tmp_path / 'real.db'}"
-    demo.create(database_url=url)
+    demo.create(database_url=url, history_days=0, settings=settings)
     engine = make_engine(url)
     with Session(engine) as session:
         make_user(
@@ -116,12 +144,14 @@ def test_demo_refuses_to_replace_real_accounts(tmp_path: Path) -> None:
         )
     engine.dispose()
     with pytest.raises(demo.NotADemoDatabaseError, match="holds 1 accounts the demo did not make"):
-        demo.create(database_url=url)
+        demo.create(database_url=url, history_days=0, settings=settings)
     assert len(snapshot(url)) > 0
-    demo.create(database_url=url, force=True)
+    demo.create(database_url=url, force=True, history_days=0, settings=settings)
 
 
-def test_demo_refuses_to_replace_real_organisations_before_any_account_exists(tmp_path: Path) -> None:
+def test_demo_refuses_to_replace_real_organisations_before_any_account_exists(
+    tmp_path: Path, settings: Settings
+) -> None:
     url = f"sqlite:///{tmp_path / 'real.db'}"
     migrate.upgrade(url)
     engine = make_engine(url)
@@ -129,5 +159,5 @@ def test_demo_refuses_to_replace_real_organisations_before_any_account_exists(tm
         make_house(session, make_organisation(session, name="Real Refuge"))
     engine.dispose()
     with pytest.raises(demo.NotADemoDatabaseError, match="holds 1 organisations the demo did not make"):
-        demo.create(database_url=url)
+        demo.create(database_url=url, history_days=0, settings=settings)
     assert any("Real Refuge" in str(row) for row in snapshot(url))
