@@ -308,12 +308,14 @@ def _create_logins(session: Session, provision: _Provision) -> list[DemoLogin]:
         DemoLogin(Role.officer, f"officer@{DEMO_DOMAIN}", "officer-demo-pass"),
         DemoLogin(Role.provider, f"provider@{DEMO_DOMAIN}", "provider-demo-pass"),
         DemoLogin(Role.commissioner, f"commissioner@{DEMO_DOMAIN}", "commissioner-demo-pass"),
+        DemoLogin(Role.coordinator, f"coordinator@{DEMO_DOMAIN}", "coordinator-demo-pass"),
         DemoLogin(Role.admin, f"admin@{DEMO_DOMAIN}", "admin-demo-pass"),
     ]
     home = {
         Role.officer: provision.police,
         Role.provider: provision.provider_home,
         Role.commissioner: provision.commissioning,
+        Role.coordinator: provision.commissioning,
         Role.admin: provision.commissioning,
     }
     for login in logins:

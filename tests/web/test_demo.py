@@ -48,8 +48,6 @@ def test_demo_has_the_size_of_london_provision(session: Session, loaded: list[de
     assert {login.role for login in loaded} >= set(Role) - {Role.coordinator}
 
 
-# Strict: once the demo has a coordinator's log-in this passes, and the marker must go.
-@pytest.mark.xfail(strict=True, reason="the demo has no coordinator log-in yet")
 def test_demo_has_a_log_in_for_every_role(session: Session, loaded: list[demo.DemoLogin]) -> None:
     assert {login.role for login in loaded} == set(Role)
     assert {u.role for u in session.exec(select(User)).all()} == set(Role)
