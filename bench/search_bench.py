@@ -1,7 +1,7 @@
 """Instant search's ranking core with the houses indexed in memory (no database, no HTTP).
 
 Each search checks every house, counts the ruled-out ones by reason, ranks the rest and describes
-the best 20, as the API does by default.
+the best 20 (the API lists 50 unless asked otherwise).
 
 Usage: python -m bench.search_bench [--houses 25000] [--searches 200]
 Prints p50 and p95 milliseconds per search, and the same at 1/10 of the houses in the same process

@@ -49,7 +49,7 @@ class Relaxation:
     worth: Ints  # by request: a bed unit's worth, times `units`
     prices: Ints  # by request: what placing it is charged (its beds times u), times `units`
     v: Ints  # by house: the price of one of its beds, times `units`
-    flow_pairs: Ints  # the pairs used by the best restricted solution
+    flow_pairs: Ints  # the pairs used by the restricted solution of the round with the lowest bound
     flow: Ints  # the bed units on each of them
 
     @property
@@ -70,8 +70,11 @@ def scale_units(beds: Ints) -> int:
     return units if units <= MAX_EXACT_UNITS else 1
 
 
-def relax(pairs: Pairs, initial: Ints) -> Relaxation:
-    """Solve the relaxation from an initial set of pairs, adding under-priced pairs until none is left."""
+def relax(pairs: Pairs, initial: Ints, *, deadline: float = math.inf) -> Relaxation:
+    """Solve the relaxation from an initial set of pairs, adding under-priced pairs until none is left.
+
+    Every round's bound is certified; after the deadline no further round starts, and the best so far stands.
+    """
     units = scale_units(pairs.beds)
     worth = -(-pairs.value * units // pairs.beds)  # per bed unit, rounded up
     chosen = np.unique(initial)
@@ -98,7 +101,7 @@ def relax(pairs: Pairs, initial: Ints) -> Relaxation:
             )
         under_priced = np.flatnonzero((slack > u[pairs.request]) & ~among)
         del slack, among
-        if not len(under_priced):
+        if not len(under_priced) or time.perf_counter() > deadline:
             break
         # The most under-priced few of each request.
         order = np.lexsort((v[pairs.house[under_priced]], pairs.request[under_priced]))
@@ -235,8 +238,9 @@ def _packed_bound(pairs: Pairs, prices: Ints, units: int) -> tuple[int, Ints]:
     for start, end in zip(starts.tolist(), [*starts[1:].tolist(), len(house)][: len(starts)], strict=True):
         capacity = int(pairs.free[house[start]])
         if weight[end - 1] == 1:  # singles only: the best `capacity` of them
-            total += int(worth[start : start + capacity].sum())
-            packed.extend(candidates[start : start + capacity].tolist())
+            end = min(start + capacity, end)
+            total += int(worth[start:end].sum())
+            packed.extend(candidates[start:end].tolist())
             continue
         value, chosen = _knapsack(weight[start:end].tolist(), worth[start:end].tolist(), capacity)
         total += value

@@ -103,6 +103,8 @@ class SearchIndex:
 
 def rank(person: RequestSnapshot, index: SearchIndex, *, limit: int | None = None) -> SearchResult:
     """Rank the houses that can take this person now; count the rest by the first reason that rules each out."""
+    if limit is not None and limit < 1:
+        raise ValueError("limit must be at least 1")
     table = index.table
     codes = table.first_reasons(person)
     eligible = np.flatnonzero(codes == ELIGIBLE)

@@ -1,5 +1,6 @@
 """Placement requests and search, over the database."""
 
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
@@ -37,6 +38,8 @@ def create(*, session: Session, officer: User, data: RequestCreate) -> Placement
             raise InvalidError(kind.value, f"no request {other_id} of your organisation")
         if other.status == RequestStatus.closed:
             raise InvalidError(kind.value, f"request {other_id} is closed")
+    if clash := _kept_apart_within_family(session, keep_apart=data.keep_apart, place_together=data.place_together):
+        raise InvalidError("place_together", clash)
     request = PlacementRequest.model_validate(
         data.model_dump(exclude={"keep_apart", "place_together"}),
         update={"officer_id": officer.id, "organisation_id": officer.organisation_id, "created_at": clock.now()},
@@ -50,6 +53,22 @@ def create(*, session: Session, officer: User, data: RequestCreate) -> Placement
     session.commit()
     session.refresh(request)
     return request
+
+
+def _kept_apart_within_family(session: Session, *, keep_apart: Sequence[int], place_together: Sequence[int]) -> str:
+    """Why these links would put two people who must be kept apart into one family (one house), or ''."""
+    if not place_together:
+        return ""
+    family = set().union(*families(session=session, request_ids=place_together).values())
+    if inside := sorted(set(keep_apart) & family):
+        return f"request {inside[0]} is in the family this request would join, so it cannot also be kept apart"
+    for link in links(session=session, request_ids=sorted(family)):
+        if link.kind == LinkKind.keep_apart and link.other_id in family:
+            return (
+                f"requests {link.request_id} and {link.other_id} must be kept apart; "
+                "placing this request with both would put them in one house"
+            )
+    return ""
 
 
 def links(*, session: Session, request_ids: Sequence[int]) -> Sequence[RequestLink]:
@@ -130,24 +149,36 @@ class HouseIndex:
     """
 
     def __init__(self) -> None:
-        self._built: tuple[tuple[int, ...], search_module.SearchIndex] | None = None
+        self._built: tuple[tuple[object, ...], search_module.SearchIndex] | None = None
+        self._rebuilding = threading.Lock()
 
-    def get(self, *, session: Session, stale_after: timedelta) -> search_module.SearchIndex:
-        versions = tuple(
+    def _versions(self, session: Session) -> tuple[object, ...]:
+        """What the index was built from: the database, and its houses' and organisations' counts and versions."""
+        counts = (
             int(value or 0)
             for model in (House, Organisation)
             for value in session.exec(select(func.count(), func.sum(model.version), func.max(model.id))).one()
         )
-        if self._built is None or self._built[0] != versions:
-            houses = capacity_service.describe_houses(
-                session=session,
-                houses=capacity_service.get_all_houses(session=session),
-                stale_after=stale_after,
-                show_address=lambda _: False,
-            )
-            self._built = versions, search_module.SearchIndex.of(houses)
-        index = self._built[1]
-        row = {house_id: i for i, house_id in enumerate(index.table.ids)}
+        return (str(session.get_bind().engine.url), *counts)
+
+    def get(self, *, session: Session, stale_after: timedelta) -> search_module.SearchIndex:
+        versions = self._versions(session)
+        built = self._built
+        if built is None or built[0] != versions:
+            # One rebuild at a time; a search that waited for another's finds it done.
+            with self._rebuilding:
+                built = self._built
+                if built is None or built[0] != versions:
+                    houses = capacity_service.describe_houses(
+                        session=session,
+                        houses=capacity_service.get_all_houses(session=session),
+                        stale_after=stale_after,
+                        show_address=lambda _: False,
+                    )
+                    built = versions, search_module.SearchIndex.of(houses)
+                    self._built = built
+        index = built[1]
+        row = index.table.position
         free = np.zeros(len(row), dtype=np.int64)
         confirmed = np.zeros(len(row), dtype=np.int64)
         available = func.count(col(Bed.id)).filter(col(Bed.status) == BedStatus.available)

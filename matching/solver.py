@@ -31,7 +31,7 @@ from matching.relaxation import Pairs, lagrangian_bound, relax
 from matching.table import ORDER, HouseTable, Ints, Mask
 
 DEFAULT_TIME_LIMIT_S = 10.0
-# CP-SAT takes every pair that could improve on the incumbent while there are no more than this many.
+# CP-SAT takes every pair while there are no more than this many.
 MAX_MODEL_PAIRS = 60_000
 # Otherwise each request keeps its cheapest few (by reduced cost), and at least this many.
 KEPT_PER_REQUEST = 10
@@ -39,7 +39,7 @@ KEPT_PER_REQUEST = 10
 ONE_WORKER_PAIRS = 20_000
 UNPLACED = -1
 # Of the time limit: at most this share for bounding at scale, and of what is left, this share for the priority.
-BOUND_SHARE = 0.05
+BOUND_SHARE = 0.25
 PRIORITY_SHARE = 0.9
 MIN_PHASE_S = 0.05
 # Kept back from the time limit for reading the answer and the reasons of those left unplaced.
@@ -87,13 +87,18 @@ def build_data(instance: Instance) -> Data:
         ok = table.suitable(request) & (table.free_beds >= request.beds_needed)
         rows.append(np.flatnonzero(ok).astype(np.int32))
     alone = np.array([len(r) > 0 for r in rows], dtype=np.bool_)
-    # A group goes to one house or none: only houses every member could use, with room for them all.
+    apart = sorted({tuple(sorted((index[a], index[b]))) for a, b in instance.keep_apart})
+    # A group goes to one house or none: only houses every member could use, with room for them all,
+    # and none at all when two of its members must be kept apart.
     for group in groups:
         common = rows[group[0]]
         for r in group[1:]:
             common = np.intersect1d(common, rows[r], assume_unique=True)
         need = sum(instance.requests[r].beds_needed for r in group)
         common = common[table.free_beds[common] >= need]
+        members = set(group)
+        if any(a in members and b in members for a, b in apart):
+            common = common[:0]
         for r in group:
             rows[r] = common
     points = np.concatenate(
@@ -122,7 +127,7 @@ def build_data(instance: Instance) -> Data:
         priority=priority,
         scale=scale,
         groups=groups,
-        apart=sorted({tuple(sorted((index[a], index[b]))) for a, b in instance.keep_apart}),  # type: ignore[misc]
+        apart=apart,  # type: ignore[arg-type]
         alone=alone,
     )
 
@@ -204,7 +209,7 @@ def _prune(data: Data, incumbent: Ints, *, deadline: float, seed: int) -> Pruned
     first = _cheapest(data, np.zeros(n_pairs, dtype=np.int64), rng)
     placed = np.flatnonzero(incumbent != UNPLACED)
     initial = np.concatenate([first, data.pairs.start[placed] + _positions(data, placed, incumbent)])
-    relaxation = relax(data.pairs, initial)
+    relaxation = relax(data.pairs, initial, deadline=deadline)
     # Round the relaxation: a request whose beds all went to one house is wished there.
     wished = np.full(len(data.requests), UNPLACED, dtype=np.int64)
     whole = relaxation.flow == data.pairs.beds[request[relaxation.flow_pairs]]
@@ -248,23 +253,25 @@ def solve(instance: Instance, *, time_limit_s: float | None = None, workers: int
     incumbent = greedy(data)
     pruned = _prune(data, incumbent, deadline=started + BOUND_SHARE * limit, seed=seed)
 
-    # Variables: one per kept request-house pair; a group keeps only the houses kept for all its members.
+    # Variables: one per kept request-house pair.
     request = data.pairs.request[pruned.kept]
     house = data.pairs.house[pruned.kept]
     kept_houses: dict[int, set[int]] = defaultdict(set)
     for r, h in zip(request.tolist(), house.tolist(), strict=True):
         kept_houses[r].add(h)
     for group in data.groups:
-        common = set.intersection(*(kept_houses[r] for r in group))
+        # Every member could use every house of the group (build_data made them the same), so the
+        # group keeps any house kept for one of its members.
+        kept_by_any = set.union(*(kept_houses[r] for r in group))
         for r in group:
-            kept_houses[r] = common
+            kept_houses[r] = kept_by_any
     model = cp_model.CpModel()
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     points: dict[tuple[int, int], int] = {}
-    for pair, r, h in zip(pruned.kept.tolist(), request.tolist(), house.tolist(), strict=True):
-        if h in kept_houses[r]:
+    for r, kept_of_r in kept_houses.items():
+        for h in sorted(kept_of_r):
             x[r, h] = model.new_bool_var(f"x[{r},{h}]")
-            points[r, h] = int(data.points[pair])
+            points[r, h] = int(data.points[data.pairs.start[r] + np.searchsorted(data.houses_of(r), h)])
     by_request: dict[int, list[int]] = defaultdict(list)
     by_house: dict[int, list[int]] = defaultdict(list)
     for r, h in x:
@@ -324,8 +331,9 @@ def solve(instance: Instance, *, time_limit_s: float | None = None, workers: int
                 answer[r] = h
         if value_of(data, answer) >= value_of(data, house_of):
             house_of = answer
-        if first_bound is None:
-            first_bound = round(solver.best_objective_bound) // (data.scale if pruned.exact else 1)
+        if first_bound is None and pruned.exact and abs(solver.best_objective_bound) < 2**52:
+            # Below 2**52 the float is the integer bound exactly; above it, CP-SAT's bound is not used.
+            first_bound = round(solver.best_objective_bound) // data.scale
         # Keep what the first objective reached while the second is improved.
         model.add(priority >= int(data.priority[house_of != UNPLACED].sum()))
         # The second solve starts from a full, feasible hint: presolving the model again only costs time.
@@ -339,7 +347,8 @@ def solve(instance: Instance, *, time_limit_s: float | None = None, workers: int
         bounds.append(pruned.bound)
     if pruned.exact and first_bound is not None:
         bounds.append(first_bound)  # every pair was in the model, so its bound is the whole problem's
-    bound = max(min(bounds), placed_priority)
+    bound = min(bounds)
+    assert bound >= placed_priority, f"a certified bound {bound} below an allocation of {placed_priority}"
     solved = bool(phases) and phases[0] in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     proven = placed_priority == bound and phases[-1] == cp_model.OPTIMAL
     return Result(

@@ -149,6 +149,8 @@ class HouseTable:
             elsewhere = np.ones(len(self), dtype=np.bool_)
             if request.only_house in self.position:
                 elsewhere[self.position[request.only_house]] = False
+            if avoid:
+                elsewhere[avoid] = False  # already ruled out as KEPT_APART, as the one-house rule says
             yield 10, elsewhere
         if beds:
             yield 11, self.free_beds < request.beds_needed

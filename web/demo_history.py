@@ -814,7 +814,11 @@ class Simulation:
     def conclusive_grounds(self, person: Person, placement_id: int) -> None:
         placement = self.session.get(Placement, placement_id, populate_existing=True)
         assert placement is not None
-        if placement.ended_at is not None:
+        request = self.session.get(PlacementRequest, placement.request_id, populate_existing=True)
+        assert request is not None
+        # The NRM decides once: not again for a person placed after the decision (move-on), nor twice.
+        decided = placement.decision in (NrmDecision.positive_cg, NrmDecision.negative_cg)
+        if placement.ended_at is not None or decided or request.nrm_stage == NrmStage.move_on:
             return
         holds.record_decision(
             session=self.session,

@@ -6,7 +6,7 @@ import pytest
 from bench.instances import make_instance
 from matching import solver
 from matching.instance import Status
-from matching.relaxation import lagrangian_bound, relax
+from matching.relaxation import _packed_bound, lagrangian_bound, relax
 from tests.matching.snapshots import house, instance, request
 
 
@@ -60,3 +60,21 @@ def test_a_pruned_model_still_keeps_every_rule_and_reports_a_certified_bound(mon
     from tests.matching.test_solver import assert_feasible
 
     assert_feasible(problem, pruned)
+
+
+def test_a_house_with_fewer_singles_than_beds_packs_only_its_own() -> None:
+    # At zero prices every request is worth its priority. H1 has three beds and one single who could
+    # use it; H2's two singles must not be counted in H1 as well.
+    data = solver.build_data(
+        instance(
+            [house("H1", free_beds=3, area="newham"), house("H2", free_beds=2, area="camden")],
+            [
+                request("one", priority=5, excluded_areas=["camden"]),
+                request("two", priority=6, excluded_areas=["newham"]),
+                request("three", priority=6, excluded_areas=["newham"]),
+            ],
+        )
+    )
+    total, packed = _packed_bound(data.pairs, np.zeros(3, dtype=np.int64), 1)
+    assert total == 17
+    assert sorted(data.pairs.house[packed].tolist()) == [0, 1, 1]

@@ -223,3 +223,16 @@ def test_an_unplaced_request_says_when_links_kept_it_out() -> None:
     assert "KEPT_APART" in reasons["b"], "b could have had a's house, but a is there"
     assert "KEPT_TOGETHER" in reasons["sister"], "the sister fits alone, but not with her brother"
     assert_feasible(problem, result)
+
+
+def test_a_family_that_holds_two_people_to_keep_apart_goes_nowhere() -> None:
+    # a with b, b with c: one family; but a and c must be kept apart, so no house can take it.
+    problem = instance(
+        [house("H", free_beds=5)],
+        [request("a"), request("b"), request("c"), request("d")],
+        place_together=[["a", "b"], ["b", "c"]],
+        keep_apart=[("a", "c")],
+    )
+    result = solve(problem, time_limit_s=5)
+    assert (result.status, result.placed_priority, result.bound) == (Status.OPTIMAL, 1, 1)
+    assert_feasible(problem, result)

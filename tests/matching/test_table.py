@@ -97,3 +97,12 @@ def test_listing_the_best_few_lists_the_head_of_the_full_ranking(seed: int) -> N
         assert everything.matches_total == len(everything.matches)
         for limit in (1, 3, 10):
             assert rank(person, index, limit=limit).matches == everything.matches[:limit]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_reasons_found_over_all_houses_are_those_the_rules_give_house_by_house(seed: int) -> None:
+    houses, requests = varied(seed)
+    table = HouseTable.build(houses)
+    for person in requests[:60]:
+        expected = {reason for one in houses for reason in unsuitable_reasons(person, one)}
+        assert table.reasons(person) == (expected, any(not unsuitable_reasons(person, one) for one in houses))

@@ -128,3 +128,21 @@ def test_a_request_cannot_be_both_kept_apart_and_placed_together(client: TestCli
     response = client.post("/api/requests", json=request_data(keep_apart=[other.id], place_together=[other.id]))
     assert response.status_code == 422
     assert problem_fields(response) == ["place_together"]
+
+
+def test_a_family_can_never_hold_two_people_kept_apart(client: TestClient, session: Session) -> None:
+    officer = make_user(session, Role.officer)
+    a = make_request(session, officer)
+    c = make_request(session, officer, keep_apart=[a.id])
+    b = make_request(session, officer, place_together=[a.id])
+    log_in(client, officer)
+    # Joining b's family (with a) to c would put a and c, kept apart, in one house.
+    joined = client.post("/api/requests", json=request_data(place_together=[b.id, c.id]))
+    assert joined.status_code == 422
+    assert problem_fields(joined) == ["place_together"]
+    assert "must be kept apart" in joined.text
+    # Kept apart from someone in the family it joins: refused too.
+    inside = client.post("/api/requests", json=request_data(place_together=[b.id], keep_apart=[a.id]))
+    assert inside.status_code == 422
+    assert problem_fields(inside) == ["place_together"]
+    assert f"request {a.id} is in the family" in inside.text
