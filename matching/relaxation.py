@@ -57,10 +57,10 @@ class Relaxation:
         """A proven upper bound on the value of any allocation."""
         return self.bound_units // self.units
 
-    def reduced_cost_units(self, pairs: Pairs) -> Ints:
-        """By pair: how far below the bound any allocation using the pair must fall, times `units`."""
-        request = pairs.request
-        reduced: Ints = self.prices[request] + pairs.beds[request] * (self.v[pairs.house] - self.worth[request])
+    def reduced_cost_units_of(self, request: int, houses: Ints, beds: Ints) -> Ints:
+        """For one request and some of its houses: how far below the bound any allocation using the pair
+        must fall, times `units`."""
+        reduced: Ints = self.prices[request] + beds[request] * (self.v[houses] - self.worth[request])
         return reduced
 
 

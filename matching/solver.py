@@ -27,7 +27,7 @@ from ortools.sat.python import cp_model
 
 from matching.eligibility import MAX_SCORE, Reason
 from matching.instance import Assignment, Instance, RequestSnapshot, Result, Status, Unplaced
-from matching.relaxation import Pairs, lagrangian_bound, relax
+from matching.relaxation import Pairs, Relaxation, lagrangian_bound, relax
 from matching.table import ORDER, HouseTable, Ints, Mask
 
 DEFAULT_TIME_LIMIT_S = 10.0
@@ -206,7 +206,7 @@ def _prune(data: Data, incumbent: Ints, *, deadline: float, seed: int) -> Pruned
         return Pruned(kept=np.arange(n_pairs), exact=True, bound=bound)
     rng = np.random.default_rng(seed)
     # Start the relaxation from each request's best-scoring few houses, ties broken at random, and the incumbent.
-    first = _cheapest(data, np.zeros(n_pairs, dtype=np.int64), rng)
+    first = _cheapest(data, None, rng)
     placed = np.flatnonzero(incumbent != UNPLACED)
     initial = np.concatenate([first, data.pairs.start[placed] + _positions(data, placed, incumbent)])
     relaxation = relax(data.pairs, initial, deadline=deadline)
@@ -221,7 +221,7 @@ def _prune(data: Data, incumbent: Ints, *, deadline: float, seed: int) -> Pruned
     # Each request keeps its cheapest houses by reduced cost, then its best-scoring, ties broken at random.
     kept = np.concatenate(
         [
-            _cheapest(data, relaxation.reduced_cost_units(data.pairs), rng),
+            _cheapest(data, relaxation, rng),
             data.pairs.start[placed] + _positions(data, placed, incumbent),
             relaxation.flow_pairs,
         ]
@@ -230,18 +230,22 @@ def _prune(data: Data, incumbent: Ints, *, deadline: float, seed: int) -> Pruned
     return Pruned(kept=np.unique(kept), exact=False, bound=bound)
 
 
-def _cheapest(data: Data, cost: Ints, rng: np.random.Generator) -> Ints:
-    """Each request's KEPT_PER_REQUEST pairs of least cost, then best score, then at random."""
-    # One sortable key per pair: cost (capped: only the cheapest matter), lost score, a random draw.
-    key = np.minimum(cost, 2**38) << 21 | (MAX_SCORE - data.points.astype(np.int64)) << 16
-    key |= rng.integers(0, 2**16, size=len(key))
+def _cheapest(data: Data, relaxation: Relaxation | None, rng: np.random.Generator) -> Ints:
+    """Each request's KEPT_PER_REQUEST pairs of least reduced cost (none without a relaxation), then best
+    score, then at random; a request at a time, so that no array of every pair is made."""
     kept: list[Ints] = []
     for r in range(len(data.requests)):
         start, end = int(data.pairs.start[r]), int(data.pairs.start[r + 1])
         if end - start <= KEPT_PER_REQUEST:
             kept.append(np.arange(start, end))
-        else:
-            kept.append(start + np.argpartition(key[start:end], KEPT_PER_REQUEST)[:KEPT_PER_REQUEST])
+            continue
+        # One sortable key per pair: cost (capped: only the cheapest matter), lost score, a random draw.
+        cost = np.zeros(end - start, dtype=np.int64)
+        if relaxation is not None:
+            cost = np.minimum(relaxation.reduced_cost_units_of(r, data.pairs.house[start:end], data.pairs.beds), 2**38)
+        key = cost << 21 | (MAX_SCORE - data.points[start:end].astype(np.int64)) << 16
+        key |= rng.integers(0, 2**16, size=end - start)
+        kept.append(start + np.argpartition(key, KEPT_PER_REQUEST)[:KEPT_PER_REQUEST])
     return np.concatenate(kept or [np.zeros(0, dtype=np.int64)])
 
 
