@@ -20,7 +20,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
 from matching.table import Ints
@@ -28,6 +27,7 @@ from matching.table import Ints
 ADDED_PER_REQUEST = 8
 MAX_ROUNDS = 8
 MAX_EXACT_UNITS = 10**6
+MAX_SUBGRADIENT_PAIRS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -82,12 +82,24 @@ def relax(pairs: Pairs, initial: Ints, *, deadline: float = math.inf) -> Relaxat
     for _ in range(MAX_ROUNDS):
         flow = _solve_flow(pairs, worth, chosen)
         v = _house_prices(pairs, worth, chosen, flow)
-        # Prices from a restricted flow may undercharge a pair left out: raise u until every pair is paid for.
-        slack = worth[pairs.request] - v[pairs.house]
-        u_all = _request_prices(pairs, slack, None)
-        among = np.zeros(len(slack), dtype=np.bool_)
+        # Prices from a restricted flow may undercharge a pair left out: raise u until every pair is
+        # paid for, and note the pairs most undercharged against the restricted prices. A request at a
+        # time, so that no array of every pair is made.
+        among = np.zeros(len(pairs.house), dtype=np.bool_)
         among[chosen] = True
-        u = _request_prices(pairs, slack, among)
+        u_all = np.zeros(len(pairs.beds), dtype=np.int64)
+        added: list[Ints] = []
+        for r in np.flatnonzero(np.diff(pairs.start) > 0).tolist():
+            start, end = int(pairs.start[r]), int(pairs.start[r + 1])
+            slack = worth[r] - v[pairs.house[start:end]]
+            u_all[r] = max(0, int(slack.max()))
+            restricted = among[start:end]
+            u = max(0, int(slack[restricted].max())) if restricted.any() else 0
+            if u_all[r] > u:
+                under_priced = np.flatnonzero((slack > u) & ~restricted)
+                cheapest = under_priced[np.argsort(-slack[under_priced], kind="stable")[:ADDED_PER_REQUEST]]
+                added.append(start + cheapest)
+        del among
         bound_units = int((pairs.beds * u_all).sum() + (pairs.free * v).sum())
         if best is None or bound_units < best.bound_units:
             best = Relaxation(
@@ -99,28 +111,11 @@ def relax(pairs: Pairs, initial: Ints, *, deadline: float = math.inf) -> Relaxat
                 flow_pairs=chosen[flow > 0],
                 flow=flow[flow > 0],
             )
-        under_priced = np.flatnonzero((slack > u[pairs.request]) & ~among)
-        del slack, among
-        if not len(under_priced) or time.perf_counter() > deadline:
+        if not added or time.perf_counter() > deadline:
             break
-        # The most under-priced few of each request.
-        order = np.lexsort((v[pairs.house[under_priced]], pairs.request[under_priced]))
-        ranked = under_priced[order]
-        owners = pairs.request[ranked]
-        first = np.searchsorted(owners, owners, side="left")
-        chosen = np.union1d(chosen, ranked[np.arange(len(ranked)) - first < ADDED_PER_REQUEST])
+        chosen = np.union1d(chosen, np.concatenate(added))
     assert best is not None
     return best
-
-
-def _request_prices(pairs: Pairs, slack: Ints, among: npt.NDArray[np.bool_] | None) -> Ints:
-    """The least u[r] >= 0 that pays for every pair of r (among those given), when houses cost v."""
-    masked = slack if among is None else np.where(among, slack, 0)
-    u = np.zeros(len(pairs.beds), dtype=np.int64)
-    has = np.diff(pairs.start) > 0
-    if has.any():
-        u[has] = np.maximum(np.maximum.reduceat(masked, pairs.start[:-1][has]), 0)
-    return u
 
 
 def _solve_flow(pairs: Pairs, worth: Ints, chosen: Ints) -> Ints:
@@ -199,13 +194,16 @@ def lagrangian_bound(pairs: Pairs, relaxation: Relaxation, *, deadline: float) -
     small knapsack per house: the requests it could take, worth value - p, weighing their beds, and
     at most its free beds. Any prices give a bound: sum(p) plus every house's best packing. Unlike
     the relaxation, a packing cannot split a family between houses, which is where the relaxation
-    is loose. Starting from the relaxation's prices, a few subgradient steps lower it further.
+    is loose. Starting from the relaxation's prices, a few subgradient steps lower it further, on
+    instances of up to MAX_SUBGRADIENT_PAIRS pairs: beyond that a step's lowered prices let so many
+    pairs into the packings that its memory would pass the solver's budget, and at national scale
+    the steps were measured to lower nothing.
     """
     units = relaxation.units
     prices = relaxation.prices.copy()
     best, used = _packed_bound(pairs, prices, units)
     step = 1.0
-    while time.perf_counter() < deadline and step >= 1 / 64:
+    while time.perf_counter() < deadline and step >= 1 / 64 and len(pairs.house) <= MAX_SUBGRADIENT_PAIRS:
         excess = np.bincount(pairs.request[used], minlength=len(pairs.beds)) - 1
         excess[np.diff(pairs.start) == 0] = 0
         if not excess.any():
