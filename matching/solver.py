@@ -33,12 +33,13 @@ from matching.table import ORDER, HouseTable, Ints, Mask
 DEFAULT_TIME_LIMIT_S = 10.0
 # CP-SAT takes every pair while there are no more than this many.
 MAX_MODEL_PAIRS = 60_000
-# Otherwise each request keeps its cheapest few (by reduced cost), and at least this many.
+# Otherwise each request keeps this many of its houses: the cheapest by reduced cost.
 KEPT_PER_REQUEST = 10
 # Below this many pairs one worker proves optimality sooner than two sharing two cores.
 ONE_WORKER_PAIRS = 20_000
 UNPLACED = -1
-# Of the time limit: at most this share for bounding at scale, and of what is left, this share for the priority.
+# Of the time limit: about this share for bounding at scale (column generation and subgradient steps
+# stop once it has passed); of the time then left for CP-SAT, this share for the placed priority.
 BOUND_SHARE = 0.25
 PRIORITY_SHARE = 0.9
 MIN_PHASE_S = 0.05
@@ -197,7 +198,11 @@ class Pruned:
 
 
 def _prune(data: Data, incumbent: Ints, *, deadline: float, seed: int) -> Pruned:
-    """All pairs when they are few; otherwise each request's cheapest few by the relaxation's prices."""
+    """All pairs when they are few; otherwise each request's cheapest few by the relaxation's prices.
+
+    At scale the relaxation is also rounded to an allocation, which replaces the incumbent (in place)
+    when it is better.
+    """
     n_pairs = len(data.pairs.house)
     request = data.pairs.request
     if n_pairs <= MAX_MODEL_PAIRS:
