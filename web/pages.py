@@ -13,12 +13,14 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from capacity import clock, vocab
 from capacity import service as capacity_service
 from capacity.models import House, User
+from matching import service as matching_service
 from providers import service as providers_service
 from web import accounts, authz
 from web.api import houses as houses_api
 from web.api.auth import log_out, set_session_cookie
 from web.authz import Permission
-from web.deps import SessionDep, SettingsDep, managed_house, optional_user
+from web.deps import HouseIndexDep, SessionDep, SettingsDep, managed_house, optional_user, require
+from web.find import FindForm, choices, needs_from
 
 
 @pass_context
@@ -121,6 +123,7 @@ def home(
         return redirect(request, "login_page")
     organisation = capacity_service.get_organisation(session=session, organisation_id=user.organisation_id)
     context: dict[str, Any] = {"user": user, "organisation": organisation, "houses": [], "summary": None}
+    context["can_find"] = authz.has_permission(user, Permission.make_requests)
     if authz.can_read_houses(user):
         houses = houses_api.readable_houses(user=user, session=session)
         context["houses"] = houses_api.describe_for(user=user, session=session, settings=settings, houses=houses)
@@ -145,3 +148,33 @@ def confirm_house(
     return templates.TemplateResponse(
         request, "home.html", {"house": described, "manages": {confirmed.id}, "user": user}, block_name="house_row"
     )
+
+
+Requester = Annotated[User, Depends(require(Permission.make_requests))]
+FOUND_LIMIT = 20
+
+
+@router.get("/find", name="find_bed")
+def find_bed(request: Request, user: Requester) -> Response:
+    """Find a bed now: the person's needs; results follow as each need is entered."""
+    return render(request, "find.html", {"user": user, "form": FindForm(), "result": None, "problems": {}, **choices()})
+
+
+@router.post("/find", name="find_bed_results")
+def find_bed_results(
+    request: Request,
+    user: Requester,
+    form: Annotated[FindForm, Form()],
+    session: SessionDep,
+    settings: SettingsDep,
+    index: HouseIndexDep,
+) -> Response:
+    """The houses that can take the person now, best first, and why the others cannot (the results block)."""
+    needs, problems = needs_from(form)
+    result = None
+    if needs is not None:
+        result = matching_service.search(
+            session=session, needs=needs, stale_after=settings.stale_after, index=index, limit=FOUND_LIMIT
+        )
+    context = {"user": user, "form": form, "result": result, "problems": problems, **choices()}
+    return render(request, "find.html", context, block="results")

@@ -57,6 +57,8 @@ ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/reports/capacity"): frozenset({COMMISSIONER, ADMIN}),
     ("POST", "/houses/{house_id}/confirm"): frozenset({PROVIDER, ADMIN}),
     ("POST", "/api/search"): frozenset({OFFICER, ADMIN}),
+    ("GET", "/find"): frozenset({OFFICER, ADMIN}),
+    ("POST", "/find"): frozenset({OFFICER, ADMIN}),
     ("POST", "/api/requests"): frozenset({OFFICER, ADMIN}),
     ("GET", "/api/requests"): frozenset({OFFICER, ADMIN}),
     ("GET", "/api/requests/{request_id}"): frozenset({OFFICER, ADMIN}),

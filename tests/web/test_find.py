@@ -1,0 +1,88 @@
+"""The officer's "find a bed" page: the form whole, and the results as the htmx fragment that replaces them."""
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from capacity.vocab import Role
+from tests.factories import log_in, make_house, make_organisation, make_user
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def officer_client(client: TestClient, session: Session) -> TestClient:
+    return log_in(client, make_user(session, Role.officer))
+
+
+def test_the_page_is_a_form_of_needs_with_a_label_on_every_field(officer_client: TestClient) -> None:
+    page = officer_client.get("/find")
+    assert page.status_code == 200
+    soup = BeautifulSoup(page.text, "html.parser")
+    assert soup.find("html") is not None and soup.find("form", attrs={"hx-post": "/find"}) is not None
+    fields = soup.select("form input:not([type=checkbox]), form select")
+    assert fields, "the form has fields"
+    for field in fields:
+        assert soup.find("label", attrs={"for": field["id"]}) is not None, f"{field['name']} has no label"
+    for box in soup.select("form input[type=checkbox]"):
+        assert box.find_parent("label") is not None, f"{box['name']} has no label"
+    assert "Enter the person's needs" in page.text
+    assert 'href="/find"' in officer_client.get("/").text, "the officer's home leads here"
+
+
+def test_results_come_as_a_fragment_for_htmx_and_as_the_whole_page_without_it(
+    officer_client: TestClient, session: Session
+) -> None:
+    provider = make_organisation(session)
+    make_house(session, provider, display_name="Harbour House", address="1 Secret Lane", genders=["female"])
+    needs = {"gender": "female", "nrm_stage": "recovery", "languages": ["sq"], "trans": "on"}
+    fragment = officer_client.post("/find", data=needs, headers=HTMX)
+    assert fragment.status_code == 200
+    soup = BeautifulSoup(fragment.text, "html.parser")
+    assert soup.find("html") is None and soup.find("form") is None
+    assert soup.find(id="results") is not None
+    assert "Harbour House" in fragment.text and "1 can take this person now" not in fragment.text
+    assert "1 house can take this person now" in fragment.text
+    assert "Secret Lane" not in fragment.text and "ZZ99" not in fragment.text
+    whole = officer_client.post("/find", data=needs)
+    assert BeautifulSoup(whole.text, "html.parser").find("form") is not None
+    assert "Harbour House" in whole.text
+
+
+def test_when_nothing_fits_the_page_says_so_and_why(officer_client: TestClient, session: Session) -> None:
+    provider = make_organisation(session)
+    for _ in range(2):
+        make_house(session, provider, genders=["female"], nrm_stages=["recovery"])
+    response = officer_client.post("/find", data={"gender": "male", "nrm_stage": "pre_nrm"}, headers=HTMX)
+    assert "No house can take this person now" in response.text
+    assert "2 do not take this gender" in response.text
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "words"),
+    [
+        ({"children": "four"}, "children", "whole years"),
+        ({"age_band": "under_18"}, "age_band", "children's services"),
+        ({"gender": "unknown"}, "gender", "female"),
+    ],
+)
+def test_a_bad_need_is_named_and_explained(
+    officer_client: TestClient, data: dict[str, str], field: str, words: str
+) -> None:
+    response = officer_client.post("/find", data=data, headers=HTMX)
+    assert response.status_code == 200
+    problem = BeautifulSoup(response.text, "html.parser").select_one(f'.error a[href="#{field}"]')
+    assert problem is not None and problem.parent is not None, response.text
+    assert words in problem.parent.text
+
+
+def test_a_field_the_form_does_not_have_is_refused(officer_client: TestClient) -> None:
+    assert officer_client.post("/find", data={"name": "Someone"}, headers=HTMX).status_code == 422
+
+
+def test_only_those_who_make_requests_can_find_a_bed(client: TestClient, session: Session) -> None:
+    log_in(client, make_user(session, Role.commissioner))
+    assert client.get("/find").status_code == 403
+    home = client.get("/")
+    assert "Find a bed" not in home.text

@@ -1,0 +1,87 @@
+"""The officer's "find a bed" form: what a browser sends, turned into a person's needs."""
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from capacity.vocab import (
+    COMMON_LANGUAGES,
+    LONDON_AREAS,
+    Area,
+    ExploitationType,
+    Gender,
+    NrmStage,
+    SupportNeed,
+    label,
+    language_name,
+)
+from matching.models import AgeBand, RequestNeeds, Urgency
+
+URGENCY_WORDS = {Urgency.tonight: "Tonight", Urgency.within_72h: "Within 72 hours", Urgency.planned: "Planned"}
+AGE_WORDS = {
+    AgeBand.under_18: "Under 18",
+    AgeBand.age_18_24: "18 to 24",
+    AgeBand.age_25_34: "25 to 34",
+    AgeBand.age_35_49: "35 to 49",
+    AgeBand.age_50_64: "50 to 64",
+    AgeBand.age_65_plus: "65 or over",
+}
+
+
+class FindForm(BaseModel):
+    """The form's fields as sent: text, repeated fields as lists, and checkboxes present only when ticked."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    urgency: str = Urgency.tonight
+    nrm_stage: str = NrmStage.pre_nrm
+    nrm_consent: bool = False
+    gender: str = Gender.female
+    trans: bool = False
+    age_band: str = AgeBand.age_25_34
+    children: str = Field(default="", max_length=100)
+    languages: list[str] = Field(default_factory=list, max_length=20)
+    no_interpreter: bool = False
+    needs_step_free: bool = False
+    exploitation_type: str = ""
+    support_needs: list[str] = Field(default_factory=list, max_length=10)
+    excluded_areas: list[str] = Field(default_factory=list, max_length=60)
+    preferred_areas: list[str] = Field(default_factory=list, max_length=60)
+    avoid_faith_based: bool = False
+
+
+def needs_from(form: FindForm) -> tuple[RequestNeeds | None, dict[str, str]]:
+    """The needs the form describes, or the problems by field, in words a person reads."""
+    values: dict[str, Any] = form.model_dump(exclude={"children", "no_interpreter", "exploitation_type"})
+    values["interpreter_ok"] = not form.no_interpreter
+    values["exploitation_type"] = form.exploitation_type or None
+    ages = [part.strip() for part in form.children.replace(";", ",").split(",") if part.strip()]
+    if not all(age.isdigit() for age in ages):
+        return None, {"children": "Give each child's age in whole years, separated by commas (for example 4, 7)."}
+    values["children"] = [int(age) for age in ages]
+    try:
+        return RequestNeeds.model_validate(values), {}
+    except ValidationError as error:
+        problems: dict[str, str] = {}
+        for found in error.errors():
+            field = str(found["loc"][0]) if found["loc"] else "form"
+            problems.setdefault(field, found["msg"].removeprefix("Value error, "))
+        return None, problems
+
+
+def choices() -> dict[str, list[tuple[str, str]]]:
+    """The options of every list on the form, as (value, words)."""
+
+    def of(values: Any) -> list[tuple[str, str]]:
+        return [(str(v), label(v)) for v in values]
+
+    return {
+        "urgency": [(str(u), URGENCY_WORDS[u]) for u in Urgency],
+        "nrm_stage": of(NrmStage),
+        "gender": of(Gender),
+        "age_band": [(str(a), AGE_WORDS[a]) for a in AgeBand],
+        "exploitation_type": of(ExploitationType),
+        "support_needs": of(SupportNeed),
+        "areas": of([*LONDON_AREAS, *(a for a in Area if a not in LONDON_AREAS)]),
+        "languages": [(code, language_name(code)) for code in COMMON_LANGUAGES],
+    }
