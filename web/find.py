@@ -15,7 +15,8 @@ from capacity.vocab import (
     label,
     language_name,
 )
-from matching.models import AgeBand, RequestNeeds, Urgency
+from matching.eligibility import Reason
+from matching.models import AgeBand, RequestNeeds, SearchResult, Urgency
 
 URGENCY_WORDS = {Urgency.tonight: "Tonight", Urgency.within_72h: "Within 72 hours", Urgency.planned: "Planned"}
 AGE_WORDS = {
@@ -85,3 +86,19 @@ def choices() -> dict[str, list[tuple[str, str]]]:
         "areas": of([*LONDON_AREAS, *(a for a in Area if a not in LONDON_AREAS)]),
         "languages": [(code, language_name(code)) for code in COMMON_LANGUAGES],
     }
+
+
+PEOPLE = {Gender.female: "women", Gender.male: "men", Gender.non_binary: "non-binary people"}
+AT_STAGE = {
+    NrmStage.pre_nrm: "before a Reasonable Grounds decision (pre-NRM)",
+    NrmStage.recovery: "in the recovery period",
+    NrmStage.move_on: "for move-on",
+}
+PROVISION = {Reason.GENDER_NOT_SERVED, Reason.NRM_STAGE_NOT_SERVED, Reason.NOT_ENOUGH_BEDS}
+
+
+def gap(needs: RequestNeeds, result: SearchResult) -> str | None:
+    """When nothing fits for want of provision alone, say so plainly: the sentence a commissioner should hear."""
+    if result.matches or not result.ruled_out or {r.reason for r in result.ruled_out} - PROVISION:
+        return None
+    return f"No house with a free bed takes {PEOPLE[needs.gender]} {AT_STAGE[needs.nrm_stage]}."

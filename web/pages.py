@@ -20,7 +20,7 @@ from web.api import houses as houses_api
 from web.api.auth import log_out, set_session_cookie
 from web.authz import Permission
 from web.deps import HouseIndexDep, SessionDep, SettingsDep, managed_house, optional_user, require
-from web.find import FindForm, choices, needs_from
+from web.find import FindForm, choices, gap, needs_from
 
 
 @pass_context
@@ -176,5 +176,6 @@ def find_bed_results(
         result = matching_service.search(
             session=session, needs=needs, stale_after=settings.stale_after, index=index, limit=FOUND_LIMIT
         )
-    context = {"user": user, "form": form, "result": result, "problems": problems, **choices()}
+    missing = gap(needs, result) if needs is not None and result is not None else None
+    context = {"user": user, "form": form, "result": result, "problems": problems, "gap": missing, **choices()}
     return render(request, "find.html", context, block="results")

@@ -57,6 +57,18 @@ def test_when_nothing_fits_the_page_says_so_and_why(officer_client: TestClient, 
     response = officer_client.post("/find", data={"gender": "male", "nrm_stage": "pre_nrm"}, headers=HTMX)
     assert "No house can take this person now" in response.text
     assert "2 do not take this gender" in response.text
+    assert "No house with a free bed takes men before a Reasonable Grounds decision (pre-NRM)." in response.text
+
+
+def test_the_gap_is_named_only_when_provision_alone_is_missing(officer_client: TestClient, session: Session) -> None:
+    provider = make_organisation(session)
+    make_house(session, provider, genders=["male"], nrm_stages=["pre_nrm"], step_free=False)
+    response = officer_client.post(
+        "/find", data={"gender": "male", "nrm_stage": "pre_nrm", "needs_step_free": "on"}, headers=HTMX
+    )
+    assert "No house can take this person now" in response.text
+    assert "1 not step-free" in response.text
+    assert "No house with a free bed takes" not in response.text
 
 
 @pytest.mark.parametrize(
