@@ -4,6 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from capacity.models import MAX_ID
 from capacity.vocab import (
     COMMON_LANGUAGES,
     LONDON_AREAS,
@@ -16,7 +17,7 @@ from capacity.vocab import (
     language_name,
 )
 from matching.eligibility import Reason
-from matching.models import AgeBand, RequestNeeds, SearchResult, Urgency
+from matching.models import AgeBand, RequestCreate, RequestNeeds, SearchResult, Urgency
 
 URGENCY_WORDS = {Urgency.tonight: "Tonight", Urgency.within_72h: "Within 72 hours", Urgency.planned: "Planned"}
 AGE_WORDS = {
@@ -27,6 +28,10 @@ AGE_WORDS = {
     AgeBand.age_50_64: "50 to 64",
     AgeBand.age_65_plus: "65 or over",
 }
+
+
+# Fields of the form that are not needs themselves, or not in the needs' shape.
+NOT_NEEDS = {"children", "no_interpreter", "exploitation_type", "reference", "house_id"}
 
 
 class FindForm(BaseModel):
@@ -49,11 +54,18 @@ class FindForm(BaseModel):
     excluded_areas: list[str] = Field(default_factory=list, max_length=60)
     preferred_areas: list[str] = Field(default_factory=list, max_length=60)
     avoid_faith_based: bool = False
+    reference: str = Field(default="", max_length=40)
+
+
+class HoldForm(FindForm):
+    """The same form, sent by a house's Hold button."""
+
+    house_id: int = Field(ge=1, le=MAX_ID)
 
 
 def needs_from(form: FindForm) -> tuple[RequestNeeds | None, dict[str, str]]:
     """The needs the form describes, or the problems by field, in words a person reads."""
-    values: dict[str, Any] = form.model_dump(exclude={"children", "no_interpreter", "exploitation_type"})
+    values: dict[str, Any] = form.model_dump(exclude=NOT_NEEDS)
     values["interpreter_ok"] = not form.no_interpreter
     values["exploitation_type"] = form.exploitation_type or None
     ages = [part.strip() for part in form.children.replace(";", ",").split(",") if part.strip()]
@@ -102,3 +114,13 @@ def gap(needs: RequestNeeds, result: SearchResult) -> str | None:
     if result.matches or not result.ruled_out or {r.reason for r in result.ruled_out} - PROVISION:
         return None
     return f"No house with a free bed takes {PEOPLE[needs.gender]} {AT_STAGE[needs.nrm_stage]}."
+
+
+def request_from(form: FindForm, needs: RequestNeeds) -> tuple[RequestCreate | None, dict[str, str]]:
+    """The request to record before a hold: the needs and a case reference, never a name."""
+    if not form.reference.strip():
+        return None, {"reference": "Give the case reference (for example MSU-2231) to hold a bed."}
+    try:
+        return RequestCreate.model_validate(needs.model_dump() | {"reference": form.reference.strip()}), {}
+    except ValidationError as error:
+        return None, {"reference": error.errors()[0]["msg"].removeprefix("Value error, ")}

@@ -12,7 +12,9 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 
 from capacity import clock, vocab
 from capacity import service as capacity_service
+from capacity.errors import DomainError, NotFoundError
 from capacity.models import House, User
+from matching import holds
 from matching import service as matching_service
 from providers import service as providers_service
 from web import accounts, authz
@@ -20,7 +22,7 @@ from web.api import houses as houses_api
 from web.api.auth import log_out, set_session_cookie
 from web.authz import Permission
 from web.deps import HouseIndexDep, SessionDep, SettingsDep, managed_house, optional_user, require
-from web.find import FindForm, choices, gap, needs_from
+from web.find import FindForm, HoldForm, choices, gap, needs_from, request_from
 
 
 @pass_context
@@ -178,4 +180,42 @@ def find_bed_results(
         )
     missing = gap(needs, result) if needs is not None and result is not None else None
     context = {"user": user, "form": form, "result": result, "problems": problems, "gap": missing, **choices()}
+    return render(request, "find.html", context, block="results")
+
+
+@router.post("/find/hold", name="find_bed_hold")
+def find_bed_hold(
+    request: Request,
+    user: Requester,
+    form: Annotated[HoldForm, Form()],
+    session: SessionDep,
+    settings: SettingsDep,
+    index: HouseIndexDep,
+) -> Response:
+    """Record the request and hold a house for it, in one tap from the results."""
+    needs, problems = needs_from(form)
+    data = None
+    if needs is not None:
+        data, problems = request_from(form, needs)
+    held, refused = None, None
+    if data is not None:
+        recorded = matching_service.create(session=session, officer=user, data=data)
+        house = capacity_service.get_house(session=session, house_id=form.house_id)
+        try:
+            if house is None:
+                raise NotFoundError(f"no house with id {form.house_id}")
+            made = holds.hold(
+                session=session, request=recorded, house=house, officer=user, expires_after=settings.hold_expiry
+            )
+            held = holds.describe(session=session, hold=made, show_address=False)
+        except DomainError as error:
+            refused = f"{error.message}. The request {recorded.reference} is recorded and waits in the queue."
+    result = None
+    if held is None and needs is not None:
+        result = matching_service.search(
+            session=session, needs=needs, stale_after=settings.stale_after, index=index, limit=FOUND_LIMIT
+        )
+    missing = gap(needs, result) if needs is not None and result is not None else None
+    context: dict[str, Any] = {"user": user, "form": form, "result": result, "problems": problems, "gap": missing}
+    context |= {"held": held, "refused": refused, **choices()}
     return render(request, "find.html", context, block="results")

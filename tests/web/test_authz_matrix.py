@@ -59,6 +59,7 @@ ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/search"): frozenset({OFFICER, ADMIN}),
     ("GET", "/find"): frozenset({OFFICER, ADMIN}),
     ("POST", "/find"): frozenset({OFFICER, ADMIN}),
+    ("POST", "/find/hold"): frozenset({OFFICER, ADMIN}),
     ("POST", "/api/requests"): frozenset({OFFICER, ADMIN}),
     ("GET", "/api/requests"): frozenset({OFFICER, ADMIN}),
     ("GET", "/api/requests/{request_id}"): frozenset({OFFICER, ADMIN}),

@@ -98,3 +98,49 @@ def test_only_those_who_make_requests_can_find_a_bed(client: TestClient, session
     assert client.get("/find").status_code == 403
     home = client.get("/")
     assert "Find a bed" not in home.text
+
+
+def test_one_tap_records_the_request_and_holds_the_house(officer_client: TestClient, session: Session) -> None:
+    provider = make_organisation(session)
+    house = make_house(
+        session,
+        provider,
+        display_name="Harbour House",
+        address="1 Secret Lane",
+        beds=2,
+        max_children=2,
+        max_child_age=17,
+    )
+    needs = {"gender": "female", "nrm_stage": "recovery", "children": "6", "reference": "MSU-2231"}
+    listed = officer_client.post("/find", data=needs, headers=HTMX)
+    assert f'name="house_id" value="{house.id}"' in listed.text and 'formaction="/find/hold"' in listed.text
+    held = officer_client.post("/find/hold", data=needs | {"house_id": str(house.id)}, headers=HTMX)
+    assert held.status_code == 200
+    assert "Held: Harbour House" in held.text and "(2 beds)" in held.text
+    assert "Secret Lane" not in held.text
+    (recorded,) = officer_client.get("/api/requests").json()
+    assert (recorded["reference"], recorded["children"]) == ("MSU-2231", [6])
+    (hold,) = officer_client.get("/api/holds").json()
+    assert (hold["house_id"], hold["status"]) == (house.id, "waiting")
+
+
+def test_a_hold_needs_a_case_reference_and_never_a_name(officer_client: TestClient, session: Session) -> None:
+    house = make_house(session, make_organisation(session))
+    needs = {"gender": "female", "nrm_stage": "recovery", "house_id": str(house.id)}
+    missing = officer_client.post("/find/hold", data=needs, headers=HTMX)
+    assert "Give the case reference" in missing.text
+    named = officer_client.post("/find/hold", data=needs | {"reference": "Maria Popescu"}, headers=HTMX)
+    assert BeautifulSoup(named.text, "html.parser").select_one('.error a[href="#reference"]') is not None
+    assert officer_client.get("/api/requests").json() == [] and officer_client.get("/api/holds").json() == []
+
+
+def test_a_bed_taken_a_moment_ago_is_said_plainly_and_the_request_waits(
+    officer_client: TestClient, session: Session
+) -> None:
+    house = make_house(session, make_organisation(session), beds=1)
+    first = {"gender": "female", "nrm_stage": "recovery", "reference": "MSU-1001", "house_id": str(house.id)}
+    officer_client.post("/find/hold", data=first, headers=HTMX)
+    second = officer_client.post("/find/hold", data=first | {"reference": "MSU-1002"}, headers=HTMX)
+    assert "is recorded and waits in the queue" in second.text
+    assert "Held:" not in second.text
+    assert sorted(r["status"] for r in officer_client.get("/api/requests").json()) == ["held", "open"]
