@@ -18,10 +18,12 @@ from matching import holds
 from matching import service as matching_service
 from providers import service as providers_service
 from web import accounts, authz
+from web.api import holds as holds_api
 from web.api import houses as houses_api
 from web.api.auth import log_out, set_session_cookie
+from web.api.holds import ReadableHold
 from web.authz import Permission
-from web.deps import HouseIndexDep, SessionDep, SettingsDep, managed_house, optional_user, require
+from web.deps import CurrentUser, HouseIndexDep, SessionDep, SettingsDep, managed_house, optional_user, require
 from web.find import FindForm, HoldForm, choices, gap, needs_from, request_from
 
 
@@ -219,3 +221,11 @@ def find_bed_hold(
     context: dict[str, Any] = {"user": user, "form": form, "result": result, "problems": problems, "gap": missing}
     context |= {"held": held, "refused": refused, **choices()}
     return render(request, "find.html", context, block="results")
+
+
+@router.get("/holds/{hold_id}/panel", name="hold_panel")
+def hold_panel(request: Request, hold: ReadableHold, user: CurrentUser, session: SessionDep) -> Response:
+    """A hold as its officer follows it (waiting, accepted with the address, declined, lapsed)."""
+    holds.expire_due(session=session)
+    session.refresh(hold)
+    return render(request, "hold.html", {"user": user, "held": holds_api.show(session, hold, user)}, block="panel")

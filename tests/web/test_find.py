@@ -1,12 +1,16 @@
 """The officer's "find a bed" page: the form whole, and the results as the htmx fragment that replaces them."""
 
+from datetime import timedelta
+from typing import Any
+
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from capacity.vocab import Role
-from tests.factories import log_in, make_house, make_organisation, make_user
+from matching import holds
+from tests.factories import log_in, make_house, make_organisation, make_request, make_user
 
 HTMX = {"HX-Request": "true"}
 
@@ -144,3 +148,43 @@ def test_a_bed_taken_a_moment_ago_is_said_plainly_and_the_request_waits(
     assert "is recorded and waits in the queue" in second.text
     assert "Held:" not in second.text
     assert sorted(r["status"] for r in officer_client.get("/api/requests").json()) == ["held", "open"]
+
+
+def test_the_hold_panel_follows_the_hold_and_shows_the_address_only_once_accepted(
+    client: TestClient, session: Session
+) -> None:
+    provider_org = make_organisation(session)
+    house = make_house(session, provider_org, display_name="Harbour House", address="1 Secret Lane", beds=1)
+    officer, provider = make_user(session, Role.officer), make_user(session, Role.provider, provider_org)
+    request = make_request(session, officer, nrm_stage="recovery")
+    hold = holds.hold(session=session, request=request, house=house, officer=officer, expires_after=timedelta(hours=2))
+    log_in(client, officer)
+    waiting = client.get(f"/holds/{hold.id}/panel", headers=HTMX)
+    soup = BeautifulSoup(waiting.text, "html.parser")
+    assert soup.find("html") is None and "Waiting for the provider" in waiting.text
+    assert soup.select_one(f"#hold-{hold.id}")["hx-trigger"] == "every 30s"  # type: ignore[index]
+    assert "Secret Lane" not in waiting.text
+    holds.accept(session=session, hold=hold, provider=provider)
+    accepted = client.get(f"/holds/{hold.id}/panel", headers=HTMX)
+    assert "The provider accepted" in accepted.text and "1 Secret Lane" in accepted.text
+    assert "hx-trigger" not in accepted.text, "a decided hold stops asking"
+    whole = client.get(f"/holds/{hold.id}/panel")
+    assert BeautifulSoup(whole.text, "html.parser").find("h1") is not None
+    log_in(client, make_user(session, Role.officer))
+    assert client.get(f"/holds/{hold.id}/panel").status_code == 403
+
+
+def test_a_lapsed_hold_says_its_beds_are_free_again(client: TestClient, session: Session, frozen: Any) -> None:
+    house = make_house(session, make_organisation(session), beds=1)
+    officer = make_user(session, Role.officer)
+    hold = holds.hold(
+        session=session,
+        request=make_request(session, officer, nrm_stage="recovery"),
+        house=house,
+        officer=officer,
+        expires_after=timedelta(hours=2),
+    )
+    log_in(client, officer)
+    frozen.tick(timedelta(hours=2, minutes=1))
+    log_in(client, officer)
+    assert "the hold lapsed and its beds are free again" in client.get(f"/holds/{hold.id}/panel", headers=HTMX).text
