@@ -9,13 +9,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
+from sqlmodel import Session
 
 from capacity import clock, vocab
 from capacity import service as capacity_service
-from capacity.errors import DomainError, NotFoundError
+from capacity.errors import DomainError
 from capacity.models import House, User
 from matching import holds
 from matching import service as matching_service
+from matching.models import RequestNeeds
+from matching.service import HouseIndex
 from providers import service as providers_service
 from web import accounts, authz
 from web.api import holds as holds_api
@@ -25,6 +28,7 @@ from web.api.holds import ReadableHold
 from web.authz import Permission
 from web.deps import CurrentUser, HouseIndexDep, SessionDep, SettingsDep, managed_house, optional_user, require
 from web.find import FindForm, HoldForm, choices, gap, needs_from, request_from
+from web.settings import Settings
 
 
 @pass_context
@@ -161,7 +165,15 @@ FOUND_LIMIT = 20
 @router.get("/find", name="find_bed")
 def find_bed(request: Request, user: Requester) -> Response:
     """Find a bed now: the person's needs; results follow as each need is entered."""
-    return render(request, "find.html", {"user": user, "form": FindForm(), "result": None, "problems": {}, **choices()})
+    context: dict[str, Any] = {
+        "user": user,
+        "form": FindForm(),
+        "result": None,
+        "gap": None,
+        "problems": {},
+        **choices(),
+    }
+    return render(request, "find.html", context)
 
 
 @router.post("/find", name="find_bed_results")
@@ -175,14 +187,18 @@ def find_bed_results(
 ) -> Response:
     """The houses that can take the person now, best first, and why the others cannot (the results block)."""
     needs, problems = needs_from(form)
-    result = None
-    if needs is not None:
-        result = matching_service.search(
-            session=session, needs=needs, stale_after=settings.stale_after, index=index, limit=FOUND_LIMIT
-        )
-    missing = gap(needs, result) if needs is not None and result is not None else None
-    context = {"user": user, "form": form, "result": result, "problems": problems, "gap": missing, **choices()}
-    return render(request, "find.html", context, block="results")
+    context = {"user": user, "form": form, "problems": problems, **_found(session, settings, index, needs)}
+    return render(request, "find.html", context | choices(), block="results")
+
+
+def _found(session: Session, settings: Settings, index: HouseIndex, needs: RequestNeeds | None) -> dict[str, Any]:
+    """The search for these needs, and the gap in provision when nothing fits, for the results block."""
+    if needs is None:
+        return {"result": None, "gap": None}
+    result = matching_service.search(
+        session=session, needs=needs, stale_after=settings.stale_after, index=index, limit=FOUND_LIMIT
+    )
+    return {"result": result, "gap": gap(needs, result)}
 
 
 @router.post("/find/hold", name="find_bed_hold")
@@ -199,28 +215,22 @@ def find_bed_hold(
     data = None
     if needs is not None:
         data, problems = request_from(form, needs)
+    house = capacity_service.get_house(session=session, house_id=form.house_id)
+    if house is None:
+        problems = problems or {"house_id": f"There is no house {form.house_id}; search again."}
     held, refused = None, None
-    if data is not None:
+    if data is not None and house is not None:
         recorded = matching_service.create(session=session, officer=user, data=data)
-        house = capacity_service.get_house(session=session, house_id=form.house_id)
         try:
-            if house is None:
-                raise NotFoundError(f"no house with id {form.house_id}")
             made = holds.hold(
                 session=session, request=recorded, house=house, officer=user, expires_after=settings.hold_expiry
             )
             held = holds.describe(session=session, hold=made, show_address=False)
         except DomainError as error:
             refused = f"{error.message}. The request {recorded.reference} is recorded and waits in the queue."
-    result = None
-    if held is None and needs is not None:
-        result = matching_service.search(
-            session=session, needs=needs, stale_after=settings.stale_after, index=index, limit=FOUND_LIMIT
-        )
-    missing = gap(needs, result) if needs is not None and result is not None else None
-    context: dict[str, Any] = {"user": user, "form": form, "result": result, "problems": problems, "gap": missing}
-    context |= {"held": held, "refused": refused, **choices()}
-    return render(request, "find.html", context, block="results")
+    context: dict[str, Any] = {"user": user, "form": form, "problems": problems, "held": held, "refused": refused}
+    context |= _found(session, settings, index, None if held else needs)
+    return render(request, "find.html", context | choices(), block="results")
 
 
 @router.get("/holds/{hold_id}/panel", name="hold_panel")

@@ -188,3 +188,10 @@ def test_a_lapsed_hold_says_its_beds_are_free_again(client: TestClient, session:
     frozen.tick(timedelta(hours=2, minutes=1))
     log_in(client, officer)
     assert "the hold lapsed and its beds are free again" in client.get(f"/holds/{hold.id}/panel", headers=HTMX).text
+
+
+def test_holding_a_house_that_does_not_exist_records_nothing(officer_client: TestClient) -> None:
+    needs = {"gender": "female", "nrm_stage": "recovery", "reference": "MSU-3003", "house_id": "999999"}
+    response = officer_client.post("/find/hold", data=needs, headers=HTMX)
+    assert "There is no house 999999" in response.text
+    assert officer_client.get("/api/requests").json() == []
