@@ -17,14 +17,14 @@ from capacity.errors import DomainError
 from capacity.models import House, User
 from matching import holds
 from matching import service as matching_service
-from matching.models import RequestNeeds
+from matching.models import DeclineReason, Hold, HoldStatus, RequestNeeds
 from matching.service import HouseIndex
 from providers import service as providers_service
 from web import accounts, authz
 from web.api import holds as holds_api
 from web.api import houses as houses_api
 from web.api.auth import log_out, set_session_cookie
-from web.api.holds import ReadableHold
+from web.api.holds import ReadableHold, decidable_hold
 from web.authz import Permission
 from web.deps import CurrentUser, HouseIndexDep, SessionDep, SettingsDep, managed_house, optional_user, require
 from web.find import FindForm, HoldForm, choices, gap, needs_from, request_from
@@ -42,6 +42,7 @@ templates = Jinja2Blocks(directory=Path(__file__).parent / "templates")
 templates.env.globals["url_for"] = url_for
 templates.env.globals["label"] = vocab.label
 templates.env.filters["label"] = vocab.label
+templates.env.filters["language_name"] = vocab.language_name
 
 router = APIRouter(include_in_schema=False)
 
@@ -131,11 +132,17 @@ def home(
         return redirect(request, "login_page")
     organisation = capacity_service.get_organisation(session=session, organisation_id=user.organisation_id)
     context: dict[str, Any] = {"user": user, "organisation": organisation, "houses": [], "summary": None}
+    context["manages"] = set()
     context["can_find"] = authz.has_permission(user, Permission.make_requests)
     if authz.can_read_houses(user):
         houses = houses_api.readable_houses(user=user, session=session)
         context["houses"] = houses_api.describe_for(user=user, session=session, settings=settings, houses=houses)
         context["manages"] = {h.id for h in houses if authz.can_manage_house(user, h)}
+    if context["manages"]:
+        holds.expire_due(session=session)
+        waiting = holds.get_all(session=session, house_ids=sorted(context["manages"]), request_ids=None)
+        shown = [holds_api.show(session, h, user) for h in waiting if h.status == HoldStatus.waiting]
+        context |= {"incoming": shown, "decline_reasons": DECLINE_REASONS}
     if authz.has_permission(user, Permission.read_capacity_report):
         context["summary"] = capacity_service.capacity_summary(session=session, stale_after=settings.stale_after)
         context["stale_after"] = in_words(settings.stale_after)
@@ -159,6 +166,7 @@ def confirm_house(
 
 
 Requester = Annotated[User, Depends(require(Permission.make_requests))]
+DecidableHold = Annotated[Hold, Depends(decidable_hold)]
 FOUND_LIMIT = 20
 
 
@@ -239,3 +247,36 @@ def hold_panel(request: Request, hold: ReadableHold, user: CurrentUser, session:
     holds.expire_due(session=session)
     session.refresh(hold)
     return render(request, "hold.html", {"user": user, "held": holds_api.show(session, hold, user)}, block="panel")
+
+
+DECLINE_REASONS = [(str(r), vocab.label(r)) for r in DeclineReason]
+
+
+def _decided(request: Request, session: Session, hold: Hold, user: User, problem: str | None = None) -> Response:
+    """The hold's row, for htmx to swap in; without JavaScript, back to the home page."""
+    if request.headers.get("hx-request") != "true":
+        return redirect(request, "home")
+    context = {"hold": holds_api.show(session, hold, user), "decline_reasons": DECLINE_REASONS, "problem": problem}
+    return templates.TemplateResponse(request, "incoming_hold.html", context)
+
+
+@router.post("/holds/{hold_id}/accept", name="accept_hold_page")
+def accept_hold_page(request: Request, hold: DecidableHold, user: CurrentUser, session: SessionDep) -> Response:
+    """Accept from the provider's home: the person is placed; answers with the hold's new row."""
+    holds.accept(session=session, hold=hold, provider=user)
+    return _decided(request, session, hold, user)
+
+
+@router.post("/holds/{hold_id}/decline", name="decline_hold_page")
+def decline_hold_page(
+    request: Request,
+    hold: DecidableHold,
+    user: CurrentUser,
+    session: SessionDep,
+    reason: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """Decline from the provider's home, with a coded reason (never free text)."""
+    if reason not in DeclineReason.__members__:
+        return _decided(request, session, hold, user, problem="Choose a reason to decline.")
+    holds.decline(session=session, hold=hold, provider=user, reason=DeclineReason(reason))
+    return _decided(request, session, hold, user)

@@ -195,3 +195,29 @@ def test_holding_a_house_that_does_not_exist_records_nothing(officer_client: Tes
     response = officer_client.post("/find/hold", data=needs, headers=HTMX)
     assert "There is no house 999999" in response.text
     assert officer_client.get("/api/requests").json() == []
+
+
+def test_a_provider_sees_held_needs_at_the_top_and_accepts_or_declines_with_a_reason(
+    client: TestClient, session: Session
+) -> None:
+    provider_org = make_organisation(session)
+    house = make_house(session, provider_org, display_name="Harbour House", beds=2)
+    officer, provider = make_user(session, Role.officer), make_user(session, Role.provider, provider_org)
+    first = make_request(session, officer, nrm_stage="recovery", reference="MSU-7001", languages=["sq"])
+    second = make_request(session, officer, nrm_stage="recovery", reference="MSU-7002")
+    kept = holds.hold(session=session, request=first, house=house, officer=officer, expires_after=timedelta(hours=2))
+    refused = holds.hold(
+        session=session, request=second, house=house, officer=officer, expires_after=timedelta(hours=2)
+    )
+    log_in(client, provider)
+    home = client.get("/")
+    assert "Holds waiting for you" in home.text and "Albanian" in home.text
+    assert "MSU-7001" not in home.text, "the provider sees needs, never the case reference"
+    no_reason = client.post(f"/holds/{refused.id}/decline", data={"reason": ""}, headers=HTMX)
+    assert "Choose a reason to decline" in no_reason.text
+    declined = client.post(f"/holds/{refused.id}/decline", data={"reason": "cannot_meet_needs"}, headers=HTMX)
+    assert "declined" in declined.text and "Accept" not in declined.text
+    accepted = client.post(f"/holds/{kept.id}/accept", headers=HTMX)
+    assert "accepted" in accepted.text
+    assert [p["request_id"] for p in client.get("/api/placements").json()] == [first.id]
+    assert "Holds waiting for you" not in client.get("/").text
