@@ -280,3 +280,22 @@ def decline_hold_page(
         return _decided(request, session, hold, user, problem="Choose a reason to decline.")
     holds.decline(session=session, hold=hold, provider=user, reason=DeclineReason(reason))
     return _decided(request, session, hold, user)
+
+
+@router.get("/requests", name="my_requests")
+def my_requests(request: Request, user: Requester, session: SessionDep) -> Response:
+    """The officer's organisation's requests, newest first, each with its state and latest hold."""
+    organisation_id = None if authz.has_permission(user, Permission.manage_any_house) else user.organisation_id
+    found = matching_service.get_all(session=session, organisation_id=organisation_id)
+    holds.expire_due(session=session)
+    latest: dict[int, Hold] = {}
+    for hold in holds.get_all(session=session, request_ids=[r.id for r in found if r.id is not None]):
+        latest.setdefault(hold.request_id, hold)
+    names = {h.id: h.display_name for h in capacity_service.get_all_houses(session=session)}
+    rows = []
+    for placement_request in found:
+        last = latest.get(placement_request.id or 0)
+        rows.append(
+            {"request": placement_request, "hold": last, "house_name": names.get(last.house_id) if last else None}
+        )
+    return render(request, "requests.html", {"user": user, "rows": rows})

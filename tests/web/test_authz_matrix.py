@@ -60,6 +60,7 @@ ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/find"): frozenset({OFFICER, ADMIN}),
     ("POST", "/find"): frozenset({OFFICER, ADMIN}),
     ("POST", "/find/hold"): frozenset({OFFICER, ADMIN}),
+    ("GET", "/requests"): frozenset({OFFICER, ADMIN}),
     ("GET", "/holds/{hold_id}/panel"): frozenset({OFFICER, PROVIDER, ADMIN}),
     ("POST", "/holds/{hold_id}/accept"): frozenset({PROVIDER, ADMIN}),
     ("POST", "/holds/{hold_id}/decline"): frozenset({PROVIDER, ADMIN}),

@@ -221,3 +221,22 @@ def test_a_provider_sees_held_needs_at_the_top_and_accepts_or_declines_with_a_re
     assert "accepted" in accepted.text
     assert [p["request_id"] for p in client.get("/api/placements").json()] == [first.id]
     assert "Holds waiting for you" not in client.get("/").text
+
+
+def test_my_requests_lists_the_organisations_requests_with_their_latest_hold(
+    client: TestClient, session: Session
+) -> None:
+    house = make_house(session, make_organisation(session), display_name="Harbour House", beds=1)
+    officer = make_user(session, Role.officer)
+    mine = make_request(session, officer, nrm_stage="recovery", reference="MSU-8001")
+    make_request(session, officer, reference="MSU-8002")
+    make_request(session, make_user(session, Role.officer), reference="MSU-9009")
+    hold = holds.hold(session=session, request=mine, house=house, officer=officer, expires_after=timedelta(hours=2))
+    log_in(client, officer)
+    page = client.get("/requests")
+    assert page.status_code == 200
+    assert "MSU-8001" in page.text and "MSU-8002" in page.text and "MSU-9009" not in page.text
+    link = BeautifulSoup(page.text, "html.parser").find("a", href=f"/holds/{hold.id}/panel")
+    assert link is not None and link.text == "Harbour House: waiting"
+    fragment = client.get("/requests", headers=HTMX)
+    assert BeautifulSoup(fragment.text, "html.parser").find("html") is None and "MSU-8001" in fragment.text
