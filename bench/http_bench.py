@@ -8,7 +8,6 @@ would. A tenth of the houses is measured first, in the same process, as a baseli
 
 import argparse
 import http.client
-import json
 import os
 import random
 import statistics
@@ -21,6 +20,7 @@ import uvicorn
 from sqlmodel import Session
 
 from bench.instances import make_instance
+from bench.search_bench import needs
 from capacity import clock
 from capacity.models import Bed, House, Organisation, OrganisationCreate
 from capacity.vocab import BedStatus, OrganisationType, Role
@@ -75,20 +75,6 @@ def load(database_url: str, houses: int) -> str:
     return token
 
 
-def needs(rng: random.Random) -> dict[str, object]:
-    """An urgent request as an officer might enter it."""
-    return {
-        "urgency": "tonight",
-        "nrm_stage": rng.choice(["pre_nrm", "recovery", "move_on"]),
-        "nrm_consent": True,
-        "gender": rng.choice(["female", "male"]),
-        "age_band": "25_34",
-        "languages": [rng.choice(["sq", "vi", "ro", "en"])],
-        "interpreter_ok": rng.random() < 0.8,
-        "children": rng.choices([[], [4]], [85, 15])[0],
-    }
-
-
 def timings(houses: int, searches: int, port: int) -> tuple[float, float, float]:
     """p50 and p95 milliseconds per search, and the time of the first search (which builds the index)."""
     with tempfile.TemporaryDirectory() as directory:
@@ -112,7 +98,7 @@ def timings(houses: int, searches: int, port: int) -> tuple[float, float, float]
 
         def one() -> float:
             started = time.perf_counter()
-            connection.request("POST", "/api/search?limit=20", body=json.dumps(needs(rng)), headers=headers)
+            connection.request("POST", "/api/search?limit=20", body=needs(rng).model_dump_json(), headers=headers)
             response = connection.getresponse()
             body = response.read()
             assert response.status == 200, body

@@ -1,5 +1,6 @@
 """The officer's "find a bed" form: what a browser sends, turned into a person's needs."""
 
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -82,8 +83,9 @@ def needs_from(form: FindForm) -> tuple[RequestNeeds | None, dict[str, str]]:
         return None, problems
 
 
+@cache
 def choices() -> dict[str, list[tuple[str, str]]]:
-    """The options of every list on the form, as (value, words)."""
+    """The options of every list on the form, as (value, words): the same for every request, so made once."""
 
     def of(values: Any) -> list[tuple[str, str]]:
         return [(str(v), label(v)) for v in values]
