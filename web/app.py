@@ -1,12 +1,15 @@
 """The FastAPI application: the JSON API, its docs, the pages and the static files."""
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request, status
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from capacity.errors import ConflictError, DomainError, InvalidError, NotFoundError
 from matching.service import HouseIndex
@@ -33,6 +36,17 @@ def _request_validation_error(request: Request, error: Exception) -> JSONRespons
         {"loc": list(problem["loc"]), "msg": problem["msg"], "type": problem["type"]} for problem in error.errors()
     ]
     return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    """As FastAPI answers, except that a browser opening a page without a session is sent to log in first."""
+    assert isinstance(error, StarletteHTTPException)
+    wants_page = request.method == "GET" and "text/html" in request.headers.get("accept", "")
+    wants_page = wants_page and request.headers.get("hx-request") != "true"  # htmx is sent there by HX-Redirect
+    if error.status_code == status.HTTP_401_UNAUTHORIZED and wants_page and not request.url.path.startswith("/api/"):
+        login = request.url_for("login_page").path
+        return RedirectResponse(f"{login}?{urlencode({'next': request.url.path})}", status.HTTP_303_SEE_OTHER)
+    return await http_exception_handler(request, error)
 
 
 def api_docs(request: Request) -> HTMLResponse:
@@ -66,6 +80,7 @@ def create_app() -> FastAPI:
     application.state.house_index = HouseIndex()
     application.add_exception_handler(DomainError, _domain_error)
     application.add_exception_handler(RequestValidationError, _request_validation_error)
+    application.add_exception_handler(StarletteHTTPException, _http_error)
     application.include_router(api.router)
     application.include_router(pages.router)
     application.add_api_route("/docs", api_docs, methods=["GET"], include_in_schema=False, name="api_docs")

@@ -18,7 +18,7 @@ from capacity.vocab import (
     language_name,
 )
 from matching.eligibility import Reason
-from matching.models import AgeBand, RequestCreate, RequestNeeds, SearchResult, Urgency
+from matching.models import AgeBand, Fallback, RequestCreate, RequestNeeds, SearchResult, Urgency
 
 URGENCY_WORDS = {Urgency.tonight: "Tonight", Urgency.within_72h: "Within 72 hours", Urgency.planned: "Planned"}
 AGE_WORDS = {
@@ -30,9 +30,16 @@ AGE_WORDS = {
     AgeBand.age_65_plus: "65 or over",
 }
 
+FALLBACK_WORDS = {
+    Fallback.hotel: "A hotel",
+    Fallback.police_station: "A police station",
+    Fallback.sofa: "Someone's sofa",
+    Fallback.other_accommodation: "Other accommodation",
+    Fallback.none: "Nowhere",
+}
 
 # Fields of the form that are not needs themselves, or not in the needs' shape.
-NOT_NEEDS = {"children", "no_interpreter", "exploitation_type", "reference", "house_id"}
+NOT_NEEDS = {"children", "no_interpreter", "exploitation_type", "reference", "house_id", "fallback"}
 
 
 class FindForm(BaseModel):
@@ -56,6 +63,7 @@ class FindForm(BaseModel):
     preferred_areas: list[str] = Field(default_factory=list, max_length=60)
     avoid_faith_based: bool = False
     reference: str = Field(default="", max_length=40)
+    fallback: str = Field(default="", max_length=32)
 
 
 class HoldForm(FindForm):
@@ -99,6 +107,7 @@ def choices() -> dict[str, list[tuple[str, str]]]:
         "support_needs": of(SupportNeed),
         "areas": of([*LONDON_AREAS, *(a for a in Area if a not in LONDON_AREAS)]),
         "languages": [(code, language_name(code)) for code in COMMON_LANGUAGES],
+        "fallbacks": [(str(f), FALLBACK_WORDS[f]) for f in Fallback],
     }
 
 
@@ -116,6 +125,13 @@ def gap(needs: RequestNeeds, result: SearchResult) -> str | None:
     if result.matches or not result.ruled_out or {r.reason for r in result.ruled_out} - PROVISION:
         return None
     return f"No house with a free bed takes {PEOPLE[needs.gender]} {AT_STAGE[needs.nrm_stage]}."
+
+
+def fallback_from(form: FindForm) -> tuple[Fallback | None, dict[str, str]]:
+    """Where the person went instead of a SafeBeds bed, as the form says, or the problem."""
+    if form.fallback not in Fallback.__members__:
+        return None, {"fallback": "Choose where the person went instead (or “Nowhere”)."}
+    return Fallback(form.fallback), {}
 
 
 def request_from(form: FindForm, needs: RequestNeeds) -> tuple[RequestCreate | None, dict[str, str]]:

@@ -4,7 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, status
+from fastapi import APIRouter, Depends, Form, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -17,7 +17,7 @@ from capacity.errors import DomainError
 from capacity.models import House, User
 from matching import holds
 from matching import service as matching_service
-from matching.models import DeclineReason, Hold, HoldStatus, RequestNeeds
+from matching.models import DeclineReason, Fallback, Hold, HoldStatus, RequestNeeds
 from matching.service import HouseIndex
 from providers import service as providers_service
 from web import accounts, authz
@@ -27,7 +27,7 @@ from web.api.auth import log_out, set_session_cookie
 from web.api.holds import ReadableHold, decidable_hold
 from web.authz import Permission
 from web.deps import CurrentUser, HouseIndexDep, SessionDep, SettingsDep, managed_house, optional_user, require
-from web.find import FindForm, HoldForm, choices, gap, needs_from, request_from
+from web.find import FindForm, HoldForm, choices, fallback_from, gap, needs_from, request_from
 from web.settings import Settings
 
 
@@ -89,12 +89,22 @@ def in_words(duration: timedelta) -> str:
 templates.env.globals["ago"] = ago
 
 
+def local_path(next_page: str) -> str | None:
+    """A path on this site to go on to after logging in, or None: never another site (`//host`, `/\\host`)."""
+    if next_page.startswith("/") and not next_page.startswith(("//", "/\\")) and next_page.isprintable():
+        return next_page
+    return None
+
+
+Next = Annotated[str, Query(alias="next", max_length=2000)]
+
+
 @router.get("/login", name="login_page")
-def login_page(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> Response:
-    """The log-in form."""
+def login_page(request: Request, user: Annotated[User | None, Depends(optional_user)], next_page: Next = "") -> Response:
+    """The log-in form; `next` is the page to go on to."""
     if user is not None:
         return redirect(request, "home")
-    return render(request, "login.html", {"error": None, "email": ""})
+    return render(request, "login.html", {"error": None, "email": "", "next": local_path(next_page)})
 
 
 @router.post("/login", name="login")
@@ -104,13 +114,17 @@ def login(
     password: Annotated[str, Form(max_length=accounts.MAX_PASSWORD_LENGTH)],
     session: SessionDep,
     settings: SettingsDep,
+    next_page: Annotated[str, Form(alias="next", max_length=2000)] = "",
 ) -> Response:
-    """Check the credentials, start a session and go home."""
+    """Check the credentials, start a session and go on to the page asked for, or home."""
     user = accounts.authenticate(session=session, email=email, password=password)
     if user is None:
-        context = {"error": "Wrong email or password.", "email": email}
+        context = {"error": "Wrong email or password.", "email": email, "next": local_path(next_page)}
         return render(request, "login.html", context, status_code=status.HTTP_401_UNAUTHORIZED)
-    response = redirect(request, "home")
+    going_on = local_path(next_page)
+    response = (
+        RedirectResponse(going_on, status_code=status.HTTP_303_SEE_OTHER) if going_on else redirect(request, "home")
+    )
     set_session_cookie(response, accounts.start_session(session=session, user=user), settings)
     return response
 
@@ -238,6 +252,62 @@ def find_bed_hold(
             refused = f"{error.message}. The request {recorded.reference} is recorded and waits in the queue."
     context: dict[str, Any] = {"user": user, "form": form, "problems": problems, "held": held, "refused": refused}
     context |= _found(session, settings, index, None if held else needs)
+    return render(request, "find.html", context | choices(), block="results")
+
+
+@router.post("/find/queue", name="find_bed_queue")
+def find_bed_queue(
+    request: Request,
+    user: Requester,
+    form: Annotated[FindForm, Form()],
+    session: SessionDep,
+    settings: SettingsDep,
+    index: HouseIndexDep,
+) -> Response:
+    """Nothing fits now: record the request, to wait in the queue the coordinator allocates."""
+    return _record(request, user, form, session, settings, index, fallback=None)
+
+
+@router.post("/find/fallback", name="find_bed_fallback")
+def find_bed_fallback(
+    request: Request,
+    user: Requester,
+    form: Annotated[FindForm, Form()],
+    session: SessionDep,
+    settings: SettingsDep,
+    index: HouseIndexDep,
+) -> Response:
+    """Nothing fits now: record the request and where the person went instead, as unmet need."""
+    fallback, problems = fallback_from(form)
+    if fallback is None:
+        needs, _ = needs_from(form)
+        context = {"user": user, "form": form, "problems": problems} | _found(session, settings, index, needs)
+        return render(request, "find.html", context | choices(), block="results")
+    return _record(request, user, form, session, settings, index, fallback=fallback)
+
+
+def _record(
+    request: Request,
+    user: User,
+    form: FindForm,
+    session: Session,
+    settings: Settings,
+    index: HouseIndex,
+    *,
+    fallback: Fallback | None,
+) -> Response:
+    """Record the request the form describes, closed with `fallback` if one is given, and say so."""
+    needs, problems = needs_from(form)
+    data = None
+    if needs is not None:
+        data, problems = request_from(form, needs)
+    recorded = None
+    if data is not None:
+        recorded = matching_service.create(session=session, officer=user, data=data)
+        if fallback is not None:
+            holds.record_fallback(session=session, request=recorded, fallback=fallback)
+    context: dict[str, Any] = {"user": user, "form": form, "problems": problems, "recorded": recorded}
+    context |= _found(session, settings, index, None if recorded else needs)
     return render(request, "find.html", context | choices(), block="results")
 
 

@@ -58,6 +58,8 @@ ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/houses/{house_id}/confirm"): frozenset({PROVIDER, ADMIN}),
     ("POST", "/api/search"): frozenset({OFFICER, ADMIN}),
     ("GET", "/find"): frozenset({OFFICER, ADMIN}),
+    ("POST", "/find/queue"): frozenset({OFFICER, ADMIN}),
+    ("POST", "/find/fallback"): frozenset({OFFICER, ADMIN}),
     ("POST", "/find"): frozenset({OFFICER, ADMIN}),
     ("POST", "/find/hold"): frozenset({OFFICER, ADMIN}),
     ("GET", "/requests"): frozenset({OFFICER, ADMIN}),

@@ -240,3 +240,41 @@ def test_my_requests_lists_the_organisations_requests_with_their_latest_hold(
     assert link is not None and link.text == "Harbour House: waiting"
     fragment = client.get("/requests", headers=HTMX)
     assert BeautifulSoup(fragment.text, "html.parser").find("html") is None and "MSU-8001" in fragment.text
+
+
+def test_when_nothing_fits_the_request_can_wait_in_the_queue(officer_client: TestClient, session: Session) -> None:
+    make_house(session, make_organisation(session), genders=["female"])
+    needs = {"gender": "male", "nrm_stage": "pre_nrm", "reference": "MSU-3001"}
+    page = BeautifulSoup(officer_client.post("/find", data=needs, headers=HTMX).text, "html.parser")
+    queue = page.select_one('button[formaction="/find/queue"]')
+    assert queue is not None and queue.get("form") == "needs"
+    queued = officer_client.post("/find/queue", data=needs, headers=HTMX)
+    assert "MSU-3001 is in the queue" in queued.text
+    (recorded,) = officer_client.get("/api/requests").json()
+    assert (recorded["reference"], recorded["status"], recorded["fallback"]) == ("MSU-3001", "open", None)
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["partial", "full"])
+def test_where_the_person_went_instead_is_recorded_as_unmet_need(
+    officer_client: TestClient, session: Session, htmx: bool
+) -> None:
+    needs = {"gender": "male", "nrm_stage": "pre_nrm", "reference": "MSU-3002", "fallback": "police_station"}
+    page = BeautifulSoup(officer_client.post("/find", data=needs, headers=HTMX).text, "html.parser")
+    choices = [o.get("value") for o in page.select("select#fallback option")]
+    assert choices == ["", "hotel", "police_station", "sofa", "other_accommodation", "none"]
+    assert page.select_one('label[for="fallback"]') is not None
+    recorded = officer_client.post("/find/fallback", data=needs, headers=HTMX if htmx else {})
+    assert "MSU-3002, who went to a police station" in recorded.text
+    assert (BeautifulSoup(recorded.text, "html.parser").find("html") is None) is htmx
+    (closed,) = officer_client.get("/api/requests").json()
+    assert (closed["status"], closed["fallback"]) == ("closed", "police_station")
+
+
+def test_a_fallback_needs_a_choice_and_a_reference_and_records_nothing_without(officer_client: TestClient) -> None:
+    needs = {"gender": "male", "nrm_stage": "pre_nrm", "reference": "MSU-3003"}
+    unchosen = BeautifulSoup(officer_client.post("/find/fallback", data=needs, headers=HTMX).text, "html.parser")
+    assert unchosen.select_one('.error a[href="#fallback"]') is not None
+    unreferenced = officer_client.post("/find/fallback", data=needs | {"reference": "", "fallback": "hotel"})
+    assert BeautifulSoup(unreferenced.text, "html.parser").select_one('.error a[href="#reference"]') is not None
+    assert officer_client.post("/find/queue", data=needs | {"reference": ""}).status_code == 200
+    assert officer_client.get("/api/requests").json() == []

@@ -119,6 +119,35 @@ def test_login_page(client: TestClient, htmx: bool) -> None:
     assert_inputs_are_labelled(page)
 
 
+BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+def test_a_browser_without_a_session_is_sent_to_log_in_and_then_on(client: TestClient, session: Session) -> None:
+    user = make_user(session, Role.officer)
+    response = client.get("/requests", headers=BROWSER, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Frequests"
+    page = BeautifulSoup(client.get(response.headers["location"]).text, "html.parser")
+    assert one(page, "input", type="hidden").get("value") == "/requests"
+    data = {"email": user.email, "password": PASSWORD, "next": "/requests"}
+    assert_redirects_to_path(client.post("/login", data=data, follow_redirects=False), "/requests")
+
+
+def test_the_api_and_other_callers_still_get_401(client: TestClient) -> None:
+    assert client.get("/api/auth/me", headers=BROWSER, follow_redirects=False).status_code == 401
+    assert client.get("/requests", follow_redirects=False).status_code == 401
+    assert client.get("/requests", headers=BROWSER | HTMX, follow_redirects=False).status_code == 401
+
+
+@pytest.mark.parametrize("elsewhere", ["https://evil.example", "//evil.example/x", "/\\evil.example", "requests"])
+def test_logging_in_never_goes_on_to_another_site(client: TestClient, session: Session, elsewhere: str) -> None:
+    user = make_user(session, Role.officer)
+    page = BeautifulSoup(client.get("/login", params={"next": elsewhere}).text, "html.parser")
+    assert page.find("input", type="hidden") is None
+    data = {"email": user.email, "password": PASSWORD, "next": elsewhere}
+    assert_redirects_to_path(client.post("/login", data=data, follow_redirects=False), "/")
+
+
 def test_login_page_sends_a_logged_in_user_home(client: TestClient, session: Session) -> None:
     log_in(client, make_user(session, Role.officer))
     response = client.get("/login", follow_redirects=False)
