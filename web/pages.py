@@ -88,6 +88,20 @@ def in_words(duration: timedelta) -> str:
 
 templates.env.globals["ago"] = ago
 
+# Each role's pages, in the order the header lists them: (route name, words, who may go there).
+NAVIGATION = [
+    ("find_bed", "Find a bed", Permission.make_requests),
+    ("my_requests", "My requests", Permission.make_requests),
+]
+
+
+def navigation(user: User) -> list[tuple[str, str]]:
+    """The header's links for this user's role."""
+    return [(route, words) for route, words, needed in NAVIGATION if authz.has_permission(user, needed)]
+
+
+templates.env.globals["navigation"] = navigation
+
 
 def local_path(next_page: str) -> str | None:
     """A path on this site to go on to after logging in, or None: never another site (`//host`, `/\\host`)."""
@@ -100,7 +114,9 @@ Next = Annotated[str, Query(alias="next", max_length=2000)]
 
 
 @router.get("/login", name="login_page")
-def login_page(request: Request, user: Annotated[User | None, Depends(optional_user)], next_page: Next = "") -> Response:
+def login_page(
+    request: Request, user: Annotated[User | None, Depends(optional_user)], next_page: Next = ""
+) -> Response:
     """The log-in form; `next` is the page to go on to."""
     if user is not None:
         return redirect(request, "home")

@@ -1,0 +1,103 @@
+"""Every page, as each role sees it, on a 360 px phone and a desktop: no serious accessibility problem, nothing
+sticking out sideways, and a screenshot of each (into docs/screenshots/ when SAFEBEDS_SCREENSHOTS names it)."""
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from fastapi.routing import iter_route_contexts
+from playwright.sync_api import Page
+
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    LiveServer,
+    LogIn,
+    accessibility_problems,
+    horizontal_overflow,
+)
+from web.app import app
+
+SCREENSHOTS = os.environ.get("SAFEBEDS_SCREENSHOTS")
+
+
+def _show_results(page: Page) -> None:
+    """The find page with results: a woman in the recovery period."""
+    page.get_by_label("NRM stage").select_option("recovery")
+    page.locator("#results .matches").wait_for()
+
+
+@dataclass(frozen=True)
+class Visit:
+    role: str
+    name: str
+    path: str | Callable[[LiveServer], str]
+    # The route this visit covers, when its path has parameters.
+    route: str | None = None
+    then: Callable[[Page], None] | None = field(default=None)
+
+    def url(self, server: LiveServer) -> str:
+        return self.path if isinstance(self.path, str) else self.path(server)
+
+
+def _a_hold_panel(server: LiveServer) -> str:
+    """The panel of a hold the officer has just made on the first house that fits."""
+    with server.api("officer") as officer:
+        needs = {"urgency": "tonight", "nrm_stage": "recovery", "nrm_consent": True, "gender": "female"}
+        needs |= {"age_band": "25_34", "languages": ["ro"]}
+        made = officer.post("/api/requests", json=needs | {"reference": "MSU-5001"})
+        made.raise_for_status()
+        found = officer.get(f"/api/requests/{made.json()['id']}/search").json()
+        house_id = found["matches"][0]["house_id"]
+        held = officer.post(f"/api/requests/{made.json()['id']}/holds", json={"house_id": house_id})
+        held.raise_for_status()
+        return f"/holds/{held.json()['id']}/panel"
+
+
+VISITS = [
+    Visit("anonymous", "login", "/login"),
+    Visit("officer", "home", "/"),
+    Visit("officer", "find", "/find", then=_show_results),
+    Visit("officer", "requests", "/requests"),
+    Visit("officer", "hold", _a_hold_panel, route="/holds/{hold_id}/panel"),
+    Visit("provider", "home", "/"),
+    Visit("coordinator", "home", "/"),
+    Visit("commissioner", "home", "/"),
+    Visit("admin", "home", "/"),
+]
+
+# Pages that are not pages of their own: the API's documentation is Swagger UI's.
+NOT_WALKED = {"/docs"}
+
+
+def test_every_page_of_the_app_is_walked() -> None:
+    pages = {
+        str(context.path)
+        for context in iter_route_contexts(app.routes)
+        if "GET" in (context.methods or ()) and not str(context.path).startswith(("/api/", "/static"))
+    }
+    walked = {visit.route or str(visit.path) for visit in VISITS}
+    assert pages - NOT_WALKED - {"/openapi.json"} <= walked
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+@pytest.mark.parametrize("visit", VISITS, ids=[f"{v.role}-{v.name}" for v in VISITS])
+def test_each_page_reads_well_and_passes_axe(
+    log_in_as: LogIn, live_server: LiveServer, visit: Visit, size: str
+) -> None:
+    viewport = PHONE if size == "phone" else DESKTOP
+    steps = log_in_as(visit.role, viewport=viewport, name=f"{visit.role}-{visit.name}-{size}")
+    steps.page.goto(visit.url(live_server))
+    steps.settle()
+    if visit.then is not None:
+        visit.then(steps.page)
+        steps.settle()
+    shot = steps.shot("page")
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, Path(SCREENSHOTS) / f"{visit.role}-{visit.name}-{size}.png")
+    assert accessibility_problems(steps.page) == []
+    assert horizontal_overflow(steps.page) == 0, f"{visit.path} is wider than a {viewport['width']} px window"
