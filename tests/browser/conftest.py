@@ -19,7 +19,16 @@ from pathlib import Path
 import httpx
 import pytest
 from axe_playwright_python.base import AXE_SCRIPT
-from playwright.sync_api import Browser, Locator, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    Playwright,
+    StorageState,
+    ViewportSize,
+    sync_playwright,
+)
 
 CHROMIUM = Path(os.environ.get("SAFEBEDS_CHROMIUM", "/usr/bin/chromium"))
 # The machines have no internet; without these flags Chromium keeps trying to reach it.
@@ -33,8 +42,8 @@ CHROMIUM_FLAGS = [
 ]
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = Path(os.environ.get("SAFEBEDS_ARTEFACTS", ROOT / "test-artefacts")) / "browser"
-PHONE = {"width": 360, "height": 780}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 360, "height": 780}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 DEMO_LOAD_SECONDS = 240
 
 
@@ -178,34 +187,46 @@ class Steps:
 class LogIn:
     """Opens pages as the demo account of a role, at a phone's or a desktop's width."""
 
-    def __init__(self, browser: Browser, server: LiveServer, folder: Path) -> None:
-        self.browser, self.server, self.folder = browser, server, folder
-        self.contexts: list[object] = []
+    def __init__(self, browser: Browser, server: LiveServer, folder: Path, saved: dict[str, StorageState]) -> None:
+        self.browser, self.server, self.folder, self.saved = browser, server, folder, saved
+        self.contexts: list[BrowserContext] = []
 
-    def __call__(self, role: str, *, viewport: dict[str, int] = PHONE, name: str | None = None) -> Steps:
-        """A page logged in as the demo account of `role` (or at the log-in form, for "anonymous")."""
-        context = self.browser.new_context(viewport=viewport, base_url=self.server.url)  # type: ignore[arg-type]
+    def __call__(self, role: str, *, viewport: ViewportSize = PHONE, name: str | None = None) -> Steps:
+        """A page logged in as the demo account of `role` (or at the log-in form, for "anonymous").
+
+        The first time for each role, through the form as a person does; after that with the same session cookie.
+        """
+        state = self.saved.get(role)
+        context = self.browser.new_context(viewport=viewport, base_url=self.server.url, storage_state=state)
         self.contexts.append(context)
         page = context.new_page()
-        page.goto("/login")
-        if role == "anonymous":
-            return Steps(page, self.folder / (name or role))
-        login = self.server.logins[role]
-        page.get_by_label("Email").fill(login.email)
-        page.get_by_label("Password").fill(login.password)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(f"{self.server.url}/")
+        page.goto("/" if state else "/login")
+        if role != "anonymous" and state is None:
+            login = self.server.logins[role]
+            page.get_by_label("Email").fill(login.email)
+            page.get_by_label("Password").fill(login.password)
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_url(f"{self.server.url}/")
+            self.saved[role] = context.storage_state()
         return Steps(page, self.folder / (name or role))
 
     def close(self) -> None:
         for context in self.contexts:
-            context.close()  # type: ignore[attr-defined]
+            context.close()
+
+
+@pytest.fixture(scope="session")
+def saved_logins() -> dict[str, StorageState]:
+    return {}
 
 
 @pytest.fixture
-def log_in_as(browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[LogIn]:
+def log_in_as(
+    browser: Browser, live_server: LiveServer, saved_logins: dict[str, StorageState], request: pytest.FixtureRequest
+) -> Iterator[LogIn]:
     """Log in through the form, as a person does; screenshots go to a folder named after the test."""
-    opener = LogIn(browser, live_server, ARTEFACTS / re.sub(r"[^\w.-]+", "-", request.node.name))
+    folder = ARTEFACTS / re.sub(r"[^\w.-]+", "-", request.node.name).strip("-")
+    opener = LogIn(browser, live_server, folder, saved_logins)
     yield opener
     opener.close()
 
