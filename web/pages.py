@@ -17,7 +17,7 @@ from capacity.errors import DomainError
 from capacity.models import House, User
 from matching import holds
 from matching import service as matching_service
-from matching.models import DeclineReason, Fallback, Hold, HoldStatus, RequestNeeds
+from matching.models import DeclineReason, Fallback, Hold, HoldStatus, PlacementRequest, RequestNeeds
 from matching.service import HouseIndex
 from providers import service as providers_service
 from web import accounts, authz
@@ -25,6 +25,7 @@ from web.api import holds as holds_api
 from web.api import houses as houses_api
 from web.api.auth import log_out, set_session_cookie
 from web.api.holds import ReadableHold, decidable_hold
+from web.api.requests import readable_request
 from web.authz import Permission
 from web.deps import CurrentUser, HouseIndexDep, SessionDep, SettingsDep, managed_house, optional_user, require
 from web.find import FindForm, HoldForm, choices, fallback_from, gap, needs_from, request_from
@@ -371,6 +372,10 @@ def decline_hold_page(
 @router.get("/requests", name="my_requests")
 def my_requests(request: Request, user: Requester, session: SessionDep) -> Response:
     """The officer's organisation's requests, newest first, each with its state and latest hold."""
+    return _requests_page(request, user, session)
+
+
+def _requests_page(request: Request, user: User, session: Session, problem: str | None = None) -> Response:
     organisation_id = None if authz.has_permission(user, Permission.manage_any_house) else user.organisation_id
     found = matching_service.get_all(session=session, organisation_id=organisation_id)
     holds.expire_due(session=session)
@@ -384,4 +389,22 @@ def my_requests(request: Request, user: Requester, session: SessionDep) -> Respo
         rows.append(
             {"request": placement_request, "hold": last, "house_name": names.get(last.house_id) if last else None}
         )
-    return render(request, "requests.html", {"user": user, "rows": rows})
+    context = {"user": user, "rows": rows, "fallbacks": choices()["fallbacks"], "problem": problem}
+    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT if problem else status.HTTP_200_OK
+    return render(request, "requests.html", context, status_code=status_code)
+
+
+@router.post("/requests/{request_id}/fallback", name="request_fallback")
+def request_fallback(
+    request: Request,
+    placement_request: Annotated[PlacementRequest, Depends(readable_request)],
+    user: Requester,
+    session: SessionDep,
+    fallback: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """A request waiting in the queue is closed: where the person went instead, as unmet need."""
+    if fallback not in Fallback.__members__:
+        problem = f"Choose where {placement_request.reference} went instead, then Record."
+        return _requests_page(request, user, session, problem=problem)
+    holds.record_fallback(session=session, request=placement_request, fallback=Fallback(fallback))
+    return redirect(request, "my_requests")

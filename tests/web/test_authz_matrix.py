@@ -60,6 +60,7 @@ ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/find"): frozenset({OFFICER, ADMIN}),
     ("POST", "/find/queue"): frozenset({OFFICER, ADMIN}),
     ("POST", "/find/fallback"): frozenset({OFFICER, ADMIN}),
+    ("POST", "/requests/{request_id}/fallback"): frozenset({OFFICER, ADMIN}),
     ("POST", "/find"): frozenset({OFFICER, ADMIN}),
     ("POST", "/find/hold"): frozenset({OFFICER, ADMIN}),
     ("GET", "/requests"): frozenset({OFFICER, ADMIN}),
