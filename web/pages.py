@@ -93,6 +93,7 @@ templates.env.globals["ago"] = ago
 NAVIGATION = [
     ("find_bed", "Find a bed", Permission.make_requests),
     ("my_requests", "My requests", Permission.make_requests),
+    ("allocation_queue", "The queue", Permission.allocate_queue),
 ]
 
 

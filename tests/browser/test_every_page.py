@@ -57,6 +57,12 @@ def _a_hold_panel(server: LiveServer) -> str:
         return f"/holds/{held.json()['id']}/panel"
 
 
+def _propose(page: Page) -> None:
+    """The queue with the solver's proposal."""
+    page.get_by_role("button", name="Propose an allocation").click()
+    page.locator("#allocation h2").wait_for()
+
+
 VISITS = [
     Visit("anonymous", "login", "/login"),
     Visit("officer", "home", "/"),
@@ -65,6 +71,7 @@ VISITS = [
     Visit("officer", "hold", _a_hold_panel, route="/holds/{hold_id}/panel"),
     Visit("provider", "home", "/"),
     Visit("coordinator", "home", "/"),
+    Visit("coordinator", "queue", "/queue", then=_propose),
     Visit("commissioner", "home", "/"),
     Visit("admin", "home", "/"),
 ]
