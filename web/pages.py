@@ -100,7 +100,9 @@ Next = Annotated[str, Query(alias="next", max_length=2000)]
 
 
 @router.get("/login", name="login_page")
-def login_page(request: Request, user: Annotated[User | None, Depends(optional_user)], next_page: Next = "") -> Response:
+def login_page(
+    request: Request, user: Annotated[User | None, Depends(optional_user)], next_page: Next = ""
+) -> Response:
     """The log-in form; `next` is the page to go on to."""
     if user is not None:
         return redirect(request, "home")
@@ -242,7 +244,7 @@ def find_bed_hold(
         problems = problems or {"house_id": f"There is no house {form.house_id}; search again."}
     held, refused = None, None
     if data is not None and house is not None:
-        recorded = matching_service.create(session=session, officer=user, data=data)
+        recorded = matching_service.create(session=session, officer=user, data=data, index=index)
         try:
             made = holds.hold(
                 session=session, request=recorded, house=house, officer=user, expires_after=settings.hold_expiry
@@ -303,7 +305,7 @@ def _record(
         data, problems = request_from(form, needs)
     recorded = None
     if data is not None:
-        recorded = matching_service.create(session=session, officer=user, data=data)
+        recorded = matching_service.create(session=session, officer=user, data=data, index=index)
         if fallback is not None:
             holds.record_fallback(session=session, request=recorded, fallback=fallback)
     context: dict[str, Any] = {"user": user, "form": form, "problems": problems, "recorded": recorded}
