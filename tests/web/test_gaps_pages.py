@@ -2,19 +2,24 @@
 
 import csv
 import io
+from collections import Counter
 from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
+from freezegun import freeze_time
 from freezegun.api import FrozenDateTimeFactory
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from capacity.models import User
-from capacity.vocab import Role
+from capacity.vocab import Area, Region, Role, region_of
 from matching import holds, reporting
-from matching.models import Fallback, PlacementRequest
+from matching.eligibility import Reason
+from matching.models import Fallback, PlacementRequest, RequestReason
+from matching.reporting import Group
 from tests.factories import log_in, make_house, make_organisation, make_request, make_user, request_data
+from tests.web.conftest import DEMO_NOW, LoadedDemo
 
 HTMX = {"HX-Request": "true"}
 HOUR = timedelta(hours=1)
@@ -277,3 +282,32 @@ def test_a_place_that_is_not_an_area_is_named_on_the_form(client: TestClient, se
     response = client.post("/find/hold", data=data | {"house_id": str(house.id)}, headers=HTMX)
     assert soup(response.text).select_one('.error a[href="#found_area"]') is not None
     assert client.get("/api/requests").json() == []
+
+
+# On the demo's year ------------------------------------------------------------------------------
+
+
+def test_the_demo_finds_people_mostly_in_central_and_east_london_and_a_few_outside(demo_session: Session) -> None:
+    found = demo_session.exec(select(PlacementRequest.found_area)).all()
+    assert found and None not in found, "every demo request says where the person was found"
+    regions = Counter(region_of(Area(area)) for area in found if area is not None)
+    assert regions[Region.central_london] + regions[Region.east_london] > 0.6 * len(found)
+    assert 0 < regions[Region.outside_london] < 0.05 * len(found)
+    assert demo_session.exec(select(RequestReason.request_id)).first() is not None, "reasons were kept"
+
+
+def test_on_the_demo_the_gap_for_men_and_pre_nrm_stands_out(demo_session: Session, loaded_demo: LoadedDemo) -> None:
+    with freeze_time(DEMO_NOW):
+        start, end = reporting.default_period()
+        figures = reporting.figures(
+            session=demo_session, start=start, end=end, stale_after=loaded_demo.settings.stale_after
+        )
+    groups = figures.groups
+
+    def unmet(group: Group) -> float:
+        return groups[group].unmet / groups[group].requests
+
+    assert unmet(Group.men) > 1.5 * unmet(Group.women)
+    assert unmet(Group.pre_nrm) > 3 * unmet(Group.recovery)
+    not_housed = [reason for reason in figures.reasons if reason != reporting.MainReason.HOUSE_FITTED]
+    assert max(not_housed, key=lambda r: figures.reasons[r][1]) == Reason.GENDER_NOT_SERVED
