@@ -260,7 +260,7 @@ def find_bed_hold(
         problems = problems or {"house_id": f"There is no house {form.house_id}; search again."}
     held, refused = None, None
     if data is not None and house is not None:
-        recorded = matching_service.create(session=session, officer=user, data=data)
+        recorded = matching_service.create(session=session, officer=user, data=data, index=index)
         try:
             made = holds.hold(
                 session=session, request=recorded, house=house, officer=user, expires_after=settings.hold_expiry
@@ -321,7 +321,7 @@ def _record(
         data, problems = request_from(form, needs)
     recorded = None
     if data is not None:
-        recorded = matching_service.create(session=session, officer=user, data=data)
+        recorded = matching_service.create(session=session, officer=user, data=data, index=index)
         if fallback is not None:
             holds.record_fallback(session=session, request=recorded, fallback=fallback)
     context: dict[str, Any] = {"user": user, "form": form, "problems": problems, "recorded": recorded}

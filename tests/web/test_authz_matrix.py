@@ -88,6 +88,8 @@ ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/allocation/queue"): frozenset({COORDINATOR, ADMIN}),
     ("POST", "/api/allocation/proposal"): frozenset({COORDINATOR, ADMIN}),
     ("POST", "/api/allocation/confirm"): frozenset({COORDINATOR, ADMIN}),
+    ("GET", "/gaps"): frozenset({COMMISSIONER, ADMIN}),
+    ("GET", "/gaps/{table}.csv"): frozenset({COMMISSIONER, ADMIN}),
 }
 
 # Routes that read or change what one provider organisation owns: another provider gets 403.
@@ -137,7 +139,7 @@ def test_every_route_is_in_the_matrix() -> None:
 class World:
     users: dict[Role, User]
     other_provider: User
-    ids: dict[str, int]
+    ids: dict[str, int | str]
 
 
 @pytest.fixture
@@ -159,7 +161,7 @@ def world(session: Session) -> World:
     )
     placed = holds.accept(session=session, hold=accepted, provider=users[PROVIDER])
     assert bed.id is not None and target.id is not None and placement.id is not None and hold.id is not None
-    ids = {
+    ids: dict[str, int | str] = {
         "organisation_id": provider_org.id,
         "house_id": house.id,
         "bed_id": bed.id,
@@ -167,11 +169,14 @@ def world(session: Session) -> World:
         "request_id": placement.id,
         "hold_id": hold.id,
         "placement_id": placed.id or 0,
+        "table": "headline",
     }
     return World(users=users, other_provider=other, ids=ids)
 
 
-def call(client: TestClient, session: Session, method: str, path: str, ids: dict[str, int], user: User | None) -> int:
+def call(
+    client: TestClient, session: Session, method: str, path: str, ids: dict[str, int | str], user: User | None
+) -> int:
     """Make the request as `user` (a fresh session each time, since one route logs out) with an empty body."""
     headers = {}
     if user is not None:
