@@ -94,6 +94,7 @@ NAVIGATION = [
     ("find_bed", "Find a bed", Permission.make_requests),
     ("my_requests", "My requests", Permission.make_requests),
     ("allocation_queue", "The queue", Permission.allocate_queue),
+    ("gaps", "The gaps", Permission.read_capacity_report),
 ]
 
 

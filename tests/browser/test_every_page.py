@@ -73,6 +73,7 @@ VISITS = [
     Visit("coordinator", "home", "/"),
     Visit("coordinator", "queue", "/queue", then=_propose),
     Visit("commissioner", "home", "/"),
+    Visit("commissioner", "gaps", "/gaps"),
     Visit("admin", "home", "/"),
 ]
 
