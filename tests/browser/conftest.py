@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from axe_playwright_python.base import AXE_SCRIPT
 from playwright.sync_api import (
@@ -87,9 +87,9 @@ class LiveServer:
     logins: dict[str, DemoLogin] = field(default_factory=dict)
 
     @contextmanager
-    def api(self, role: str) -> Iterator[httpx.Client]:
+    def api(self, role: str) -> Iterator[httpx2.Client]:
         """A JSON API client logged in as the demo account of `role`."""
-        with httpx.Client(base_url=self.url, timeout=30) as client:
+        with httpx2.Client(base_url=self.url, timeout=30) as client:
             login = self.logins[role]
             response = client.post("/api/auth/login", json={"email": login.email, "password": login.password})
             response.raise_for_status()
@@ -114,9 +114,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             if server.poll() is not None:
                 pytest.fail(f"the demo server stopped:\n{log.read_text()}")
             try:
-                if httpx.get(f"{url}/login", timeout=2).status_code == 200:
+                if httpx2.get(f"{url}/login", timeout=2).status_code == 200:
                     break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 pass
             if time.monotonic() > deadline:
                 pytest.fail(f"the demo server did not start in {DEMO_LOAD_SECONDS} s:\n{log.read_text()}")
