@@ -132,7 +132,7 @@ def _organisation_form(
         "organisation": organisation,
         "problems": problems or {},
         "types": ORGANISATION_TYPES,
-        "provider_types": ", ".join(vocab.label(t) for t in OrganisationType if t in PROVIDER_TYPES).lower(),
+        "provider_types": ", ".join(vocab.label(t) for t in OrganisationType if t in PROVIDER_TYPES),
     }
     return render(
         request,
@@ -180,7 +180,11 @@ def admin_organisation_create(
         data = OrganisationCreate.model_validate(_organisation_values(form) | {"type": form.type})
         organisation = providers_service.register_organisation(session=session, data=data)
     except ValidationError as error:
-        return _organisation_form(request, user, form, problems=_problems(error, ORGANISATION_WORDS))
+        problems = _problems(error, ORGANISATION_WORDS)
+        # Said now too, so that the form need not be sent a second time to learn it.
+        if "name" not in problems and capacity_service.get_organisation_by_name(session=session, name=form.name):
+            problems["name"] = f"an organisation called {form.name.strip()!r} already exists"
+        return _organisation_form(request, user, form, problems=problems)
     except ConflictError as error:
         return _organisation_form(request, user, form, problems={"name": error.message})
     return _see(request, "admin_organisations", saved=organisation.id, anchor=f"#organisation-{organisation.id}")
@@ -347,7 +351,10 @@ def admin_user_create(
         data = UserCreate.model_validate(values | {"organisation_id": form.organisation_id})
         created = accounts.create_user(session=session, data=data)
     except ValidationError as error:
-        return _user_form(request, user, session, form, _problems(error, USER_WORDS))
+        problems = _problems(error, USER_WORDS)
+        if "email" not in problems and accounts.get_user_by_email(session=session, email=form.email):
+            problems["email"] = f"an account for {form.email.strip().lower()} already exists"
+        return _user_form(request, user, session, form, problems)
     except InvalidError as error:
         return _user_form(request, user, session, form, {error.field: error.message})
     except ConflictError as error:

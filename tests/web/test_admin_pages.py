@@ -213,6 +213,13 @@ def test_a_duplicate_organisation_name_is_refused(admin_client: TestClient, sess
     assert existing.name == "Beacon Trust"
 
 
+def test_a_duplicate_name_is_named_with_the_other_problems(admin_client: TestClient, session: Session) -> None:
+    make_organisation(session, name="Beacon Trust")
+    data = VALID_ORGANISATION | {"name": "Beacon Trust", "type": ""}
+    response = post(admin_client, "/admin/organisations/new", data, htmx=False)
+    assert list(problems_of(BeautifulSoup(response.text, "html.parser"))) == ["name", "type"]
+
+
 def test_a_field_the_form_does_not_have_is_refused(admin_client: TestClient) -> None:
     response = admin_client.post("/admin/organisations/new", data=VALID_ORGANISATION | {"address": "1 Secret Lane"})
     assert response.status_code == 422
@@ -372,6 +379,13 @@ def test_a_duplicate_email_is_refused(admin_client: TestClient, session: Session
     problems = problems_of(BeautifulSoup(response.text, "html.parser"))
     assert list(problems) == ["email"] and "already exists" in problems["email"]
     assert len(accounts.get_all_users(session=session)) == before
+
+
+def test_a_duplicate_email_is_named_with_the_other_problems(admin_client: TestClient, session: Session) -> None:
+    police = make_organisation(session, type=OrganisationType.police)
+    make_user(session, Role.officer, police, email="new.person@example.org")
+    response = post(admin_client, "/admin/users/new", account_data(police, password="short"), htmx=False)
+    assert list(problems_of(BeautifulSoup(response.text, "html.parser"))) == ["email", "password"]
 
 
 def change(client: TestClient, user: User, data: dict[str, str], *, htmx: bool) -> Any:
