@@ -195,6 +195,11 @@ DESCRIPTIONS: dict[StrEnum, str] = {
     NrmStage.pre_nrm: "Found, no Reasonable Grounds decision yet (or no consent to an NRM referral)",
     NrmStage.recovery: "Recovery period, after a positive Reasonable Grounds decision",
     NrmStage.move_on: "After a Conclusive Grounds decision",
+    Role.officer: "Police and other first responders: find and hold a bed, and follow their organisation's requests",
+    Role.provider: "A provider's staff: keep their own houses' beds true, and accept or decline holds on them",
+    Role.commissioner: "Reads the capacity and unmet-need reports (small numbers shown as <5); never an address",
+    Role.coordinator: "Allocates the queue of waiting requests across every house; never a case reference or address",
+    Role.admin: "Registers organisations and accounts, and may see and change everything, addresses included",
 }
 _SMALL_WORDS = frozenset({"and", "upon", "the", "of"})
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
 from pydantic import EmailStr
-from sqlmodel import Field, Session, SQLModel, col, select, update
+from sqlmodel import Field, Session, SQLModel, col, func, select, update
 
 from capacity import clock
 from capacity import service as capacity_service
@@ -161,6 +161,22 @@ def end_all_sessions(*, session: Session, user_id: int) -> None:
         .values(ended_at=clock.now())
     )
     session.commit()
+
+
+def last_log_ins(*, session: Session) -> dict[int, datetime]:
+    """Return when each account last logged in, by user id; an account that never has is absent."""
+    query = select(LoginSession.user_id, func.max(LoginSession.created_at)).group_by(col(LoginSession.user_id))
+    return {user_id: at for user_id, at in session.exec(query) if at is not None}
+
+
+def check_own_change(*, actor: User, user: User, role: Role | None, is_active: bool | None) -> None:
+    """Raise InvalidError when an admin would disable or demote their own account: nobody would be left to undo it."""
+    if actor.id != user.id:
+        return
+    if is_active is False:
+        raise InvalidError("is_active", "you cannot disable your own account; another admin can")
+    if role is not None and role != user.role:
+        raise InvalidError("role", "you cannot change your own role; another admin can")
 
 
 def update_user(*, session: Session, user: User, role: Role | None, is_active: bool | None) -> User:

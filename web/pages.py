@@ -95,6 +95,7 @@ NAVIGATION = [
     ("my_requests", "My requests", Permission.make_requests),
     ("allocation_queue", "The queue", Permission.allocate_queue),
     ("gaps", "The gaps", Permission.read_capacity_report),
+    ("admin_home", "Administration", Permission.manage_users),
 ]
 
 
@@ -167,6 +168,7 @@ def home(
     context: dict[str, Any] = {"user": user, "organisation": organisation, "houses": [], "summary": None}
     context["manages"] = set()
     context["can_find"] = authz.has_permission(user, Permission.make_requests)
+    context["can_administer"] = authz.has_permission(user, Permission.manage_users)
     if authz.can_read_houses(user):
         houses = houses_api.readable_houses(user=user, session=session)
         context["houses"] = houses_api.describe_for(user=user, session=session, settings=settings, houses=houses)

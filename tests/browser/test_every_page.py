@@ -63,6 +63,13 @@ def _propose(page: Page) -> None:
     page.locator("#allocation h2").wait_for()
 
 
+def _an_organisation(server: LiveServer) -> str:
+    """The edit form of the first organisation by name."""
+    with server.api("admin") as admin:
+        first = admin.get("/api/organisations").json()[0]
+        return f"/admin/organisations/{first['id']}/edit"
+
+
 VISITS = [
     Visit("anonymous", "login", "/login"),
     Visit("officer", "home", "/"),
@@ -75,6 +82,13 @@ VISITS = [
     Visit("commissioner", "home", "/"),
     Visit("commissioner", "gaps", "/gaps"),
     Visit("admin", "home", "/"),
+    Visit("admin", "admin", "/admin"),
+    Visit("admin", "organisations", "/admin/organisations"),
+    Visit("admin", "organisation-new", "/admin/organisations/new"),
+    Visit("admin", "organisation-edit", _an_organisation, route="/admin/organisations/{organisation_id}/edit"),
+    Visit("admin", "users", "/admin/users"),
+    Visit("admin", "user-new", "/admin/users/new"),
+    Visit("admin", "vocabularies", "/admin/vocabularies"),
 ]
 
 # Not pages of their own: the API's documentation is Swagger UI's, and the CSV downloads are files.

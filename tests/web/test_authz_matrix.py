@@ -90,6 +90,17 @@ ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/allocation/confirm"): frozenset({COORDINATOR, ADMIN}),
     ("GET", "/gaps"): frozenset({COMMISSIONER, ADMIN}),
     ("GET", "/gaps/{table}.csv"): frozenset({COMMISSIONER, ADMIN}),
+    ("GET", "/admin"): frozenset({ADMIN}),
+    ("GET", "/admin/organisations"): frozenset({ADMIN}),
+    ("GET", "/admin/organisations/new"): frozenset({ADMIN}),
+    ("POST", "/admin/organisations/new"): frozenset({ADMIN}),
+    ("GET", "/admin/organisations/{organisation_id}/edit"): frozenset({ADMIN}),
+    ("POST", "/admin/organisations/{organisation_id}/edit"): frozenset({ADMIN}),
+    ("GET", "/admin/users"): frozenset({ADMIN}),
+    ("GET", "/admin/users/new"): frozenset({ADMIN}),
+    ("POST", "/admin/users/new"): frozenset({ADMIN}),
+    ("POST", "/admin/users/{user_id}"): frozenset({ADMIN}),
+    ("GET", "/admin/vocabularies"): frozenset({ADMIN}),
 }
 
 # Routes that read or change what one provider organisation owns: another provider gets 403.

@@ -38,4 +38,5 @@ def update_user(user_id: PathId, data: UserUpdate, session: SessionDep, admin: A
     user = accounts.get_user(session=session, user_id=user_id)
     if user is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user with id {user_id}")
+    accounts.check_own_change(actor=admin, user=user, role=data.role, is_active=data.is_active)
     return accounts.update_user(session=session, user=user, role=data.role, is_active=data.is_active)

@@ -40,9 +40,8 @@ def _terms(values: type[StrEnum]) -> list[Term]:
     return [Term(code=v.value, label=vocab.label(v), description=vocab.DESCRIPTIONS.get(v)) for v in values]
 
 
-@router.get("", response_model=Vocabularies)
-def get_vocabularies(user: Annotated[User, Depends(require(Permission.read_vocabularies))]) -> Vocabularies:
-    """Every fixed vocabulary; languages accept any ISO 639 code, the common ones are listed."""
+def vocabularies() -> Vocabularies:
+    """Every fixed vocabulary, each value with its words; the API and the admin's pages both show this."""
     return Vocabularies(
         areas=[AreaTerm(code=a.value, label=vocab.label(a), region=vocab.region_of(a).value) for a in vocab.Area],
         genders=_terms(vocab.Gender),
@@ -54,3 +53,9 @@ def get_vocabularies(user: Annotated[User, Depends(require(Permission.read_vocab
         roles=_terms(vocab.Role),
         common_languages=[Term(code=c, label=vocab.language_name(c)) for c in vocab.COMMON_LANGUAGES],
     )
+
+
+@router.get("", response_model=Vocabularies)
+def get_vocabularies(user: Annotated[User, Depends(require(Permission.read_vocabularies))]) -> Vocabularies:
+    """Every fixed vocabulary; languages accept any ISO 639 code, the common ones are listed."""
+    return vocabularies()
