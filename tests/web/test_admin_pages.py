@@ -95,7 +95,10 @@ def test_only_the_admin_home_page_leads_to_the_admin_pages(client: TestClient, s
 
 def test_the_admin_home_page_leads_to_the_admin_pages(admin_client: TestClient) -> None:
     home = BeautifulSoup(admin_client.get("/").text, "html.parser")
-    assert text_of(one(home, "a", href="/admin")) == "Administration"
+    main = home.find("main")
+    assert isinstance(main, Tag) and text_of(one(main, "a", href="/admin")) == "Administration"
+    nav = home.find("nav")
+    assert isinstance(nav, Tag) and text_of(one(nav, "a", href="/admin")) == "Administration"
 
 
 # Admin home ----------------------------------------------------------------------------------------
