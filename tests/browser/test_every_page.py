@@ -57,6 +57,13 @@ def _a_hold_panel(server: LiveServer) -> str:
         return f"/holds/{held.json()['id']}/panel"
 
 
+def _a_house_form(server: LiveServer) -> str:
+    """The form of the provider's first house."""
+    with server.api("provider") as provider:
+        houses = provider.get("/api/houses").json()
+        return f"/houses/{houses[0]['id']}/edit"
+
+
 VISITS = [
     Visit("anonymous", "login", "/login"),
     Visit("officer", "home", "/"),
@@ -67,10 +74,15 @@ VISITS = [
     Visit("coordinator", "home", "/"),
     Visit("commissioner", "home", "/"),
     Visit("admin", "home", "/"),
+    Visit("provider", "houses", "/houses"),
+    Visit("provider", "new-house", "/houses/new"),
+    Visit("provider", "edit-house", _a_house_form, route="/houses/{house_id}/edit"),
+    Visit("provider", "import", "/houses/import"),
+    Visit("admin", "houses", "/houses"),
 ]
 
 # Pages that are not pages of their own: the API's documentation is Swagger UI's.
-NOT_WALKED = {"/docs"}
+NOT_WALKED = {"/docs", "/houses/import/columns.csv", "/houses/import/guide"}
 
 
 def test_every_page_of_the_app_is_walked() -> None:
