@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint install
+.PHONY: demo test check lint install screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,3 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+## Walk every page in Chromium at phone and desktop widths and keep the screenshots in docs/screenshots/
+screenshots: $(STAMP)
+	SAFEBEDS_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/browser/test_every_page.py

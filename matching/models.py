@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from capacity.models import MAX_ID, EnumList, Languages, StrictInput, UTCDateTime, enum_column
 from capacity.vocab import Area, ExploitationType, Gender, NrmStage, SupportNeed
+from matching.eligibility import Reason
 
 
 class Urgency(StrEnum):
@@ -137,8 +138,12 @@ class LinkKind(StrEnum):
     place_together = "place_together"
 
 
+FOUND_AREA = "Where the person is now: the London local authority, or the region outside London"
+
+
 class RequestCreate(RequestNeeds):
     reference: Reference = Field(max_length=40)
+    found_area: Area | None = Field(default=None, description=FOUND_AREA)
     keep_apart: RequestIds = Field(
         default_factory=list, max_length=50, description="Requests of the same case who must not share a house"
     )
@@ -169,6 +174,21 @@ class PlacementRequest(RequestNeeds, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     fallback: Fallback | None = Field(default=None, sa_type=enum_column(Fallback))
+    found_area: Area | None = Field(default=None, sa_type=enum_column(Area), description=FOUND_AREA)
+    houses_matched: int | None = Field(
+        default=None, description="How many houses could take the person when the request was made"
+    )
+
+
+class RequestReason(SQLModel, table=True):
+    """What ruled houses out for a request when it was made, by the first reason that ruled out each house."""
+
+    __tablename__ = "request_reason"
+
+    request_id: int = Field(foreign_key="placement_request.id", primary_key=True)
+    reason: Reason = Field(sa_type=enum_column(Reason), primary_key=True)
+    houses: int
+    houses_with_room: int = Field(description="Of those houses, how many had free beds enough for the request")
 
 
 class RequestPublic(RequestNeeds):
@@ -180,6 +200,7 @@ class RequestPublic(RequestNeeds):
     created_at: datetime
     closed_at: datetime | None
     fallback: Fallback | None
+    found_area: Area | None = Field(default=None, description=FOUND_AREA)
     keep_apart: list[int] = Field(default_factory=list)
     place_together: list[int] = Field(default_factory=list)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from capacity.models import HousePublic
-from matching.eligibility import REASON_PHRASES, score
+from matching.eligibility import REASON_PHRASES, Reason, score
 from matching.instance import HouseSnapshot, RequestSnapshot
 from matching.models import RequestNeeds, RuledOut, SearchMatch, SearchResult
 from matching.table import ELIGIBLE, ORDER, HouseTable, Ints
@@ -129,6 +129,28 @@ def rank(person: RequestSnapshot, index: SearchIndex, *, limit: int | None = Non
     return SearchResult(
         matches=matches, matches_total=len(eligible), ruled_out_total=total, ruled_out=ruled_out, summary=summary
     )
+
+
+@dataclass(frozen=True)
+class RuledOutCount:
+    reason: Reason
+    houses: int
+    houses_with_room: int
+
+
+def ruled_out_counts(person: RequestSnapshot, index: SearchIndex) -> tuple[int, list[RuledOutCount]]:
+    """How many houses can take this person now, and the rest by first reason, with how many of them had room.
+
+    The same counts as `rank`'s (a house is counted under the first reason in ORDER that rules it
+    out); "with room" says which of those houses had free beds enough, so that a report can tell
+    a house that does not take this person from a house that is full.
+    """
+    codes = index.table.first_reasons(person)
+    room = index.table.free_beds >= person.beds_needed
+    houses = np.bincount(codes[codes != ELIGIBLE], minlength=len(ORDER))
+    with_room = np.bincount(codes[(codes != ELIGIBLE) & room], minlength=len(ORDER))
+    counts = [RuledOutCount(ORDER[i], int(houses[i]), int(with_room[i])) for i in np.flatnonzero(houses)]
+    return int((codes == ELIGIBLE).sum()), counts
 
 
 def _match(person: RequestSnapshot, index: SearchIndex, row: int) -> SearchMatch:

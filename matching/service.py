@@ -21,13 +21,21 @@ from matching.models import (
     RequestLink,
     RequestNeeds,
     RequestPublic,
+    RequestReason,
     RequestStatus,
     SearchResult,
 )
 
 
-def create(*, session: Session, officer: User, data: RequestCreate) -> PlacementRequest:
-    """Record a placement request for the officer's organisation, linked to others of the same case."""
+def create(
+    *, session: Session, officer: User, data: RequestCreate, index: "HouseIndex | None" = None
+) -> PlacementRequest:
+    """Record a placement request for the officer's organisation, linked to others of the same case.
+
+    What the search rules houses out for at this moment is recorded with it, in the same
+    transaction: the evidence of unmet need that reports count (`index` spares rebuilding the
+    houses' index for it).
+    """
     links = [(other, LinkKind.keep_apart) for other in data.keep_apart]
     links += [(other, LinkKind.place_together) for other in data.place_together]
     if both := sorted(set(data.keep_apart) & set(data.place_together)):
@@ -47,12 +55,39 @@ def create(*, session: Session, officer: User, data: RequestCreate) -> Placement
     session.add(request)
     session.flush()
     assert request.id is not None
+    _record_reasons(session, request, index or HouseIndex())
     for other_id, kind in links:
         session.add(RequestLink(request_id=request.id, other_id=other_id, kind=kind))
         session.add(RequestLink(request_id=other_id, other_id=request.id, kind=kind))
     session.commit()
     session.refresh(request)
     return request
+
+
+# Staleness ranks houses but never rules one out, so the reasons do not depend on it.
+_ANY_STALENESS = timedelta(0)
+
+
+def _record_reasons(session: Session, request: PlacementRequest, index: "HouseIndex") -> None:
+    """Note how many houses could take the person now, and what ruled the others out."""
+    assert request.id is not None
+    houses = index.get(session=session, stale_after=_ANY_STALENESS)
+    matched, counts = search_module.ruled_out_counts(search_module.request_snapshot(request), houses)
+    request.houses_matched = matched
+    for count in counts:
+        session.add(
+            RequestReason(
+                request_id=request.id,
+                reason=count.reason,
+                houses=count.houses,
+                houses_with_room=count.houses_with_room,
+            )
+        )
+
+
+def reasons(*, session: Session, request_ids: Sequence[int]) -> Sequence[RequestReason]:
+    """What ruled houses out for these requests when they were made."""
+    return session.exec(select(RequestReason).where(col(RequestReason.request_id).in_(request_ids))).all()
 
 
 def _kept_apart_within_family(session: Session, *, keep_apart: Sequence[int], place_together: Sequence[int]) -> str:

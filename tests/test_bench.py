@@ -1,5 +1,7 @@
 """The benchmark's own parts stay runnable, and the solver is never worse than the greedy baseline."""
 
+import random
+
 from bench.greedy import greedy
 from bench.instances import SCALES, make_instance
 from bench.milp import highs
@@ -45,3 +47,19 @@ def test_highs_answers_the_same_question_and_never_beats_the_solver_at_london_sc
     result = solve(problem, time_limit_s=30)
     assert status == "optimal"
     assert placed == result.placed_priority == result.bound
+
+
+def test_the_find_benchmark_sends_each_need_as_the_form_does() -> None:
+    from urllib.parse import parse_qs
+
+    from bench.find_bench import form_fields
+    from bench.search_bench import needs
+    from web.find import FindForm, needs_from
+
+    rng = random.Random(5)
+    for _ in range(50):
+        wanted = needs(rng)
+        sent = parse_qs(form_fields(wanted), keep_blank_values=True)
+        repeated = {"languages", "support_needs", "excluded_areas", "preferred_areas"}
+        form = FindForm.model_validate({k: v if k in repeated else v[0] for k, v in sent.items()})
+        assert needs_from(form) == (wanted, {})

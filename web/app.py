@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from capacity.errors import ConflictError, DomainError, InvalidError, NotFoundError
 from matching.service import HouseIndex
-from web import api, pages, provider_pages
+from web import api, coordinator_pages, gaps, pages, provider_pages
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -83,6 +83,8 @@ def create_app() -> FastAPI:
     application.add_exception_handler(StarletteHTTPException, _http_error)
     application.include_router(api.router)
     application.include_router(pages.router)
+    application.include_router(coordinator_pages.router)
+    application.include_router(gaps.router)
     application.include_router(provider_pages.router)
     application.add_api_route("/docs", api_docs, methods=["GET"], include_in_schema=False, name="api_docs")
     application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

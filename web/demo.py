@@ -211,6 +211,7 @@ def build(
         history = demo_history.simulate(
             session,
             rng=random.Random(f"{seed}/history"),
+            places=random.Random(f"{seed}/found"),
             simulated=simulated,
             end=end,
             settings=settings,

@@ -10,6 +10,8 @@ The people:
 - Cases arrive as a Poisson process, somewhat more at night and at weekends: mostly one person,
   some co-victims found together (kept apart), a few families or siblings (placed together).
 - About a third are men; many are found before any NRM decision (pre-NRM); some bring children.
+- Each case is found somewhere: a London local authority, most often in central or east London,
+  or now and then outside London (drawn by a generator of its own, so it changes no other draw).
 - A pre-NRM person who consents is referred into the NRM: a Reasonable Grounds (RG) decision
   follows in days to weeks; after a positive one they need a recovery bed (a new request, unless
   they are already in a house that serves recovery) until the Conclusive Grounds (CG) decision,
@@ -49,7 +51,17 @@ from capacity import clock
 from capacity import service as capacity_service
 from capacity.errors import ConflictError, DomainError
 from capacity.models import Bed, BedCounts, BedUpdate, House, HousePublic, User
-from capacity.vocab import LONDON_AREAS, BedStatus, ExploitationType, Gender, NrmStage, SupportNeed
+from capacity.vocab import (
+    LONDON_AREAS,
+    Area,
+    BedStatus,
+    ExploitationType,
+    Gender,
+    NrmStage,
+    Region,
+    SupportNeed,
+    region_of,
+)
 from matching import allocation, holds
 from matching import search as search_module
 from matching import service as matching_service
@@ -145,6 +157,16 @@ LANGUAGE_GROUPS: tuple[tuple[tuple[str, ...], int, int], ...] = (
     (("hu",), 2, 3),  # Hungarian
     (("en",), 16, 14),  # British and other English speakers
 )
+# Where people are found: most in central and east London, a few outside London.
+FOUND_WEIGHTS = {
+    Region.central_london: 30,
+    Region.east_london: 20,
+    Region.north_london: 10,
+    Region.south_london: 10,
+    Region.west_london: 10,
+    Region.outside_london: 1,
+}
+FOUND_AREAS = tuple((area, FOUND_WEIGHTS[region_of(area)]) for area in Area)
 SUPPORT_NEEDS = ((SupportNeed.mental_health, 0.35), (SupportNeed.substance_use, 0.1), (SupportNeed.lgbt_plus, 0.03))
 FALLBACKS = {
     Urgency.tonight: ((Fallback.police_station, 30), (Fallback.hotel, 35), (Fallback.sofa, 15), (Fallback.none, 20)),
@@ -340,6 +362,7 @@ class Simulation:
         session: Session,
         *,
         rng: random.Random,
+        places: random.Random,
         simulated: clock.SimulatedClock,
         end: datetime,
         settings: Settings,
@@ -349,6 +372,8 @@ class Simulation:
     ) -> None:
         self.session = session
         self.rng = rng
+        # Where each case is found comes from a generator of its own, so that drawing it changes no other draw.
+        self.places = places
         self.simulated = simulated
         self.start = clock.now()
         self.end = end
@@ -363,6 +388,7 @@ class Simulation:
             session.expunge(user)
         self.confirmations = [(at, house.id or 0) for at, house in confirmations]
         self.board = SearchBoard(session, stale_after=settings.stale_after)
+        self.index = matching_service.HouseIndex()
         self.house_organisation = {h.id: h.organisation_id for h in self.board.houses.values()}
         self.events: list[_Event] = []
         self.orders = iter(range(10**9))
@@ -467,12 +493,13 @@ class Simulation:
         self.case_numbers[prefix] += 1
         case = f"{prefix}-{self.case_numbers[prefix]:05d}"
         kind = self.rng.choices(("single", "co_victims", "family"), (87, 10, 3))[0]
+        found_area = pick(self.places, FOUND_AREAS)
         if kind == "single":
-            first = self.person(case, officer_id)
+            first = self.person(case, officer_id, found_area=found_area)
             self.officer_acts(self.request(first, links={}))
         elif kind == "co_victims":
-            first = self.person(f"{case}/1", officer_id)
-            shared = {key: first.needs[key] for key in ("nrm_stage", "urgency", "exploitation_type")}
+            first = self.person(f"{case}/1", officer_id, found_area=found_area)
+            shared = {key: first.needs[key] for key in ("nrm_stage", "urgency", "exploitation_type", "found_area")}
             if self.rng.random() < 0.8:
                 shared |= {"gender": first.needs["gender"], "languages": first.needs["languages"]}
             size = self.rng.choice((2, 2, 3, 4))
@@ -484,7 +511,10 @@ class Simulation:
                 self.officer_acts(request_id)
         else:
             first = self.person(
-                f"{case}/1", officer_id, urgency=pick(self.rng, ((Urgency.within_72h, 1), (Urgency.planned, 1)))
+                f"{case}/1",
+                officer_id,
+                urgency=pick(self.rng, ((Urgency.within_72h, 1), (Urgency.planned, 1))),
+                found_area=found_area,
             )
             second_gender = pick(self.rng, ((first.needs["gender"], 80), (Gender.male, 10), (Gender.female, 10)))
             second = self.person(
@@ -492,7 +522,10 @@ class Simulation:
                 officer_id,
                 gender=second_gender,
                 children=[],
-                **{key: first.needs[key] for key in ("nrm_stage", "urgency", "languages", "interpreter_ok")},
+                **{
+                    key: first.needs[key]
+                    for key in ("nrm_stage", "urgency", "languages", "interpreter_ok", "found_area")
+                },
             )
             ids = [self.request(first, links={})]
             ids.append(self.request(second, links={"place_together": ids[:1]}))
@@ -566,7 +599,7 @@ class Simulation:
         """The officer records a request for the person (a reference, never a name)."""
         officer = self.users[person.officer_id]
         data = RequestCreate.model_validate({**person.needs, "reference": person.reference, **links})
-        request = matching_service.create(session=self.session, officer=officer, data=data)
+        request = matching_service.create(session=self.session, officer=officer, data=data, index=self.index)
         assert request.id is not None
         self.people[request.id] = person
         person.request_ids.append(request.id)
@@ -856,6 +889,7 @@ def simulate(
     session: Session,
     *,
     rng: random.Random,
+    places: random.Random,
     simulated: clock.SimulatedClock,
     end: datetime,
     settings: Settings,
@@ -867,6 +901,7 @@ def simulate(
     return Simulation(
         session,
         rng=rng,
+        places=places,
         simulated=simulated,
         end=end,
         settings=settings,

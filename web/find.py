@@ -13,9 +13,11 @@ from capacity.vocab import (
     ExploitationType,
     Gender,
     NrmStage,
+    Region,
     SupportNeed,
     label,
     language_name,
+    region_of,
 )
 from matching.eligibility import Reason
 from matching.models import AgeBand, Fallback, RequestCreate, RequestNeeds, SearchResult, Urgency
@@ -39,7 +41,7 @@ FALLBACK_WORDS = {
 }
 
 # Fields of the form that are not needs themselves, or not in the needs' shape.
-NOT_NEEDS = {"children", "no_interpreter", "exploitation_type", "reference", "house_id", "fallback"}
+NOT_NEEDS = {"children", "no_interpreter", "exploitation_type", "reference", "house_id", "fallback", "found_area"}
 
 
 class FindForm(BaseModel):
@@ -64,6 +66,7 @@ class FindForm(BaseModel):
     avoid_faith_based: bool = False
     reference: str = Field(default="", max_length=40)
     fallback: str = Field(default="", max_length=32)
+    found_area: str = Field(default="", max_length=32)
 
 
 class HoldForm(FindForm):
@@ -92,7 +95,7 @@ def needs_from(form: FindForm) -> tuple[RequestNeeds | None, dict[str, str]]:
 
 
 @cache
-def choices() -> dict[str, list[tuple[str, str]]]:
+def choices() -> dict[str, list[Any]]:
     """The options of every list on the form, as (value, words): the same for every request, so made once."""
 
     def of(values: Any) -> list[tuple[str, str]]:
@@ -108,7 +111,13 @@ def choices() -> dict[str, list[tuple[str, str]]]:
         "areas": of([*LONDON_AREAS, *(a for a in Area if a not in LONDON_AREAS)]),
         "languages": [(code, language_name(code)) for code in COMMON_LANGUAGES],
         "fallbacks": [(str(f), FALLBACK_WORDS[f]) for f in Fallback],
+        "found_areas": found_area_groups(),
     }
+
+
+def found_area_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Where a person may be now, grouped by London's sub-regions, then the regions outside London."""
+    return [(label(region), [(str(a), label(a)) for a in Area if region_of(a) == region]) for region in Region]
 
 
 PEOPLE = {Gender.female: "women", Gender.male: "men", Gender.non_binary: "non-binary people"}
@@ -139,6 +148,9 @@ def request_from(form: FindForm, needs: RequestNeeds) -> tuple[RequestCreate | N
     if not form.reference.strip():
         return None, {"reference": "Give the case reference (for example MSU-2231) to hold a bed."}
     try:
-        return RequestCreate.model_validate(needs.model_dump() | {"reference": form.reference.strip()}), {}
+        given = {"reference": form.reference.strip(), "found_area": form.found_area or None}
+        return RequestCreate.model_validate(needs.model_dump() | given), {}
     except ValidationError as error:
-        return None, {"reference": error.errors()[0]["msg"].removeprefix("Value error, ")}
+        problem = error.errors()[0]
+        field = "found_area" if problem["loc"][:1] == ("found_area",) else "reference"
+        return None, {field: problem["msg"].removeprefix("Value error, ")}

@@ -17,13 +17,14 @@ from capacity.errors import DomainError
 from capacity.models import User
 from matching import holds
 from matching import service as matching_service
-from matching.models import DeclineReason, Fallback, Hold, HoldStatus, RequestNeeds
+from matching.models import DeclineReason, Fallback, Hold, HoldStatus, PlacementRequest, RequestNeeds
 from matching.service import HouseIndex
 from web import accounts, authz
 from web.api import holds as holds_api
 from web.api import houses as houses_api
 from web.api.auth import log_out, set_session_cookie
 from web.api.holds import ReadableHold, decidable_hold
+from web.api.requests import readable_request
 from web.authz import Permission
 from web.deps import CurrentUser, HouseIndexDep, SessionDep, SettingsDep, optional_user, require
 from web.find import FindForm, HoldForm, choices, fallback_from, gap, needs_from, request_from
@@ -91,6 +92,8 @@ templates.env.globals["ago"] = ago
 NAVIGATION = [
     ("find_bed", "Find a bed", Permission.make_requests),
     ("my_requests", "My requests", Permission.make_requests),
+    ("allocation_queue", "The queue", Permission.allocate_queue),
+    ("gaps", "The gaps", Permission.read_capacity_report),
 ]
 
 
@@ -247,7 +250,7 @@ def find_bed_hold(
         problems = problems or {"house_id": f"There is no house {form.house_id}; search again."}
     held, refused = None, None
     if data is not None and house is not None:
-        recorded = matching_service.create(session=session, officer=user, data=data)
+        recorded = matching_service.create(session=session, officer=user, data=data, index=index)
         try:
             made = holds.hold(
                 session=session, request=recorded, house=house, officer=user, expires_after=settings.hold_expiry
@@ -308,7 +311,7 @@ def _record(
         data, problems = request_from(form, needs)
     recorded = None
     if data is not None:
-        recorded = matching_service.create(session=session, officer=user, data=data)
+        recorded = matching_service.create(session=session, officer=user, data=data, index=index)
         if fallback is not None:
             holds.record_fallback(session=session, request=recorded, fallback=fallback)
     context: dict[str, Any] = {"user": user, "form": form, "problems": problems, "recorded": recorded}
@@ -360,6 +363,10 @@ def decline_hold_page(
 @router.get("/requests", name="my_requests")
 def my_requests(request: Request, user: Requester, session: SessionDep) -> Response:
     """The officer's organisation's requests, newest first, each with its state and latest hold."""
+    return _requests_page(request, user, session)
+
+
+def _requests_page(request: Request, user: User, session: Session, problem: str | None = None) -> Response:
     organisation_id = None if authz.has_permission(user, Permission.manage_any_house) else user.organisation_id
     found = matching_service.get_all(session=session, organisation_id=organisation_id)
     holds.expire_due(session=session)
@@ -373,4 +380,22 @@ def my_requests(request: Request, user: Requester, session: SessionDep) -> Respo
         rows.append(
             {"request": placement_request, "hold": last, "house_name": names.get(last.house_id) if last else None}
         )
-    return render(request, "requests.html", {"user": user, "rows": rows})
+    context = {"user": user, "rows": rows, "fallbacks": choices()["fallbacks"], "problem": problem}
+    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT if problem else status.HTTP_200_OK
+    return render(request, "requests.html", context, status_code=status_code)
+
+
+@router.post("/requests/{request_id}/fallback", name="request_fallback")
+def request_fallback(
+    request: Request,
+    placement_request: Annotated[PlacementRequest, Depends(readable_request)],
+    user: Requester,
+    session: SessionDep,
+    fallback: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """A request waiting in the queue is closed: where the person went instead, as unmet need."""
+    if fallback not in Fallback.__members__:
+        problem = f"Choose where {placement_request.reference} went instead, then Record."
+        return _requests_page(request, user, session, problem=problem)
+    holds.record_fallback(session=session, request=placement_request, fallback=Fallback(fallback))
+    return redirect(request, "my_requests")

@@ -60,6 +60,10 @@ ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/find"): frozenset({OFFICER, ADMIN}),
     ("POST", "/find/queue"): frozenset({OFFICER, ADMIN}),
     ("POST", "/find/fallback"): frozenset({OFFICER, ADMIN}),
+    ("POST", "/requests/{request_id}/fallback"): frozenset({OFFICER, ADMIN}),
+    ("GET", "/queue"): frozenset({COORDINATOR, ADMIN}),
+    ("POST", "/queue/proposal"): frozenset({COORDINATOR, ADMIN}),
+    ("POST", "/queue/confirm"): frozenset({COORDINATOR, ADMIN}),
     ("POST", "/find"): frozenset({OFFICER, ADMIN}),
     ("POST", "/find/hold"): frozenset({OFFICER, ADMIN}),
     ("GET", "/requests"): frozenset({OFFICER, ADMIN}),
@@ -96,6 +100,8 @@ ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/houses/import/guide"): frozenset({PROVIDER, ADMIN}),
     ("POST", "/api/allocation/proposal"): frozenset({COORDINATOR, ADMIN}),
     ("POST", "/api/allocation/confirm"): frozenset({COORDINATOR, ADMIN}),
+    ("GET", "/gaps"): frozenset({COMMISSIONER, ADMIN}),
+    ("GET", "/gaps/{table}.csv"): frozenset({COMMISSIONER, ADMIN}),
 }
 
 # Routes that read or change what one provider organisation owns: another provider gets 403.
@@ -149,7 +155,7 @@ def test_every_route_is_in_the_matrix() -> None:
 class World:
     users: dict[Role, User]
     other_provider: User
-    ids: dict[str, int]
+    ids: dict[str, int | str]
 
 
 @pytest.fixture
@@ -171,7 +177,7 @@ def world(session: Session) -> World:
     )
     placed = holds.accept(session=session, hold=accepted, provider=users[PROVIDER])
     assert bed.id is not None and target.id is not None and placement.id is not None and hold.id is not None
-    ids = {
+    ids: dict[str, int | str] = {
         "organisation_id": provider_org.id,
         "house_id": house.id,
         "bed_id": bed.id,
@@ -179,11 +185,14 @@ def world(session: Session) -> World:
         "request_id": placement.id,
         "hold_id": hold.id,
         "placement_id": placed.id or 0,
+        "table": "headline",
     }
     return World(users=users, other_provider=other, ids=ids)
 
 
-def call(client: TestClient, session: Session, method: str, path: str, ids: dict[str, int], user: User | None) -> int:
+def call(
+    client: TestClient, session: Session, method: str, path: str, ids: dict[str, int | str], user: User | None
+) -> int:
     """Make the request as `user` (a fresh session each time, since one route logs out) with an empty body."""
     headers = {}
     if user is not None:

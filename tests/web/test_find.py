@@ -278,3 +278,23 @@ def test_a_fallback_needs_a_choice_and_a_reference_and_records_nothing_without(o
     assert BeautifulSoup(unreferenced.text, "html.parser").select_one('.error a[href="#reference"]') is not None
     assert officer_client.post("/find/queue", data=needs | {"reference": ""}).status_code == 200
     assert officer_client.get("/api/requests").json() == []
+
+
+def test_a_request_waiting_in_the_queue_is_closed_with_where_the_person_went(
+    client: TestClient, session: Session
+) -> None:
+    officer = make_user(session, Role.officer)
+    waiting = make_request(session, officer, reference="MSU-8101")
+    others = make_request(session, make_user(session, Role.officer), reference="MSU-8102")
+    log_in(client, officer)
+    page = BeautifulSoup(client.get("/requests").text, "html.parser")
+    form = page.select_one(f'form[action="/requests/{waiting.id}/fallback"]')
+    assert form is not None and form.select_one(f'label[for="fallback-{waiting.id}"]') is not None
+    unchosen = client.post(f"/requests/{waiting.id}/fallback", data={"fallback": ""}, follow_redirects=False)
+    assert unchosen.status_code == 422 and "Choose where MSU-8101 went instead" in unchosen.text
+    assert client.get("/api/requests").json()[0]["status"] == "open"
+    closed = client.post(f"/requests/{waiting.id}/fallback", data={"fallback": "hotel"}, follow_redirects=False)
+    assert (closed.status_code, closed.headers["location"]) == (303, "/requests")
+    assert [(r["status"], r["fallback"]) for r in client.get("/api/requests").json()] == [("closed", "hotel")]
+    assert "A hotel" in client.get("/requests").text
+    assert client.post(f"/requests/{others.id}/fallback", data={"fallback": "hotel"}).status_code == 403

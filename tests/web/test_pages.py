@@ -367,9 +367,13 @@ def test_every_form_input_has_a_label(client: TestClient, session: Session, role
 def test_static_files_are_served_and_linked(client: TestClient) -> None:
     page = BeautifulSoup(client.get("/login").text, "html.parser")
     stylesheet = one(page, "link", rel="stylesheet")
-    script = one(page, "script")
+    scripts = [path_of(script.get("src")) for script in page.find_all("script")]
     assert path_of(stylesheet.get("href")) == "/static/safebeds.css"
-    assert path_of(script.get("src")) == "/static/htmx.min.js"
+    assert scripts == ["/static/htmx.min.js", "/static/countdown.js"]
+    assert all(script.string is None for script in page.find_all("script")), "no inline script"
+    assert path_of(one(page, "link", rel="icon").get("href")) == "/static/favicon.svg"
+    for path in scripts[1:] + ["/static/favicon.svg"]:
+        assert client.get(path).status_code == 200
     css = client.get("/static/safebeds.css")
     assert css.status_code == 200
     assert css.headers["content-type"].startswith("text/css")

@@ -50,9 +50,9 @@ def search(
 
 
 @router.post("/requests", response_model=RequestPublic, status_code=status.HTTP_201_CREATED)
-def create_request(data: RequestCreate, user: Requester, session: SessionDep) -> RequestPublic:
+def create_request(data: RequestCreate, user: Requester, session: SessionDep, index: HouseIndexDep) -> RequestPublic:
     """Record a placement request: a case reference and the needs, never a name or a story."""
-    created = matching_service.create(session=session, officer=user, data=data)
+    created = matching_service.create(session=session, officer=user, data=data, index=index)
     return matching_service.describe(session=session, request=created)
 
 
