@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from capacity.errors import ConflictError, DomainError, InvalidError, NotFoundError
 from matching.service import HouseIndex
-from web import admin_pages, api, coordinator_pages, gaps, pages
+from web import admin_pages, api, coordinator_pages, gaps, pages, provider_pages
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -86,6 +86,7 @@ def create_app() -> FastAPI:
     application.include_router(coordinator_pages.router)
     application.include_router(gaps.router)
     application.include_router(admin_pages.router)
+    application.include_router(provider_pages.router)
     application.add_api_route("/docs", api_docs, methods=["GET"], include_in_schema=False, name="api_docs")
     application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return application

@@ -14,12 +14,11 @@ from sqlmodel import Session
 from capacity import clock, vocab
 from capacity import service as capacity_service
 from capacity.errors import DomainError
-from capacity.models import House, User
+from capacity.models import User
 from matching import holds
 from matching import service as matching_service
 from matching.models import DeclineReason, Fallback, Hold, HoldStatus, PlacementRequest, RequestNeeds
 from matching.service import HouseIndex
-from providers import service as providers_service
 from web import accounts, authz
 from web.api import holds as holds_api
 from web.api import houses as houses_api
@@ -27,7 +26,7 @@ from web.api.auth import log_out, set_session_cookie
 from web.api.holds import ReadableHold, decidable_hold
 from web.api.requests import readable_request
 from web.authz import Permission
-from web.deps import CurrentUser, HouseIndexDep, SessionDep, SettingsDep, managed_house, optional_user, require
+from web.deps import CurrentUser, HouseIndexDep, SessionDep, SettingsDep, optional_user, require
 from web.find import FindForm, HoldForm, choices, fallback_from, gap, needs_from, request_from
 from web.settings import Settings
 
@@ -91,6 +90,7 @@ templates.env.globals["ago"] = ago
 
 # Each role's pages, in the order the header lists them: (route name, words, who may go there).
 NAVIGATION = [
+    ("my_houses", "My houses", Permission.manage_own_houses),
     ("find_bed", "Find a bed", Permission.make_requests),
     ("my_requests", "My requests", Permission.make_requests),
     ("allocation_queue", "The queue", Permission.allocate_queue),
@@ -173,31 +173,21 @@ def home(
         houses = houses_api.readable_houses(user=user, session=session)
         context["houses"] = houses_api.describe_for(user=user, session=session, settings=settings, houses=houses)
         context["manages"] = {h.id for h in houses if authz.can_manage_house(user, h)}
+    context["can_keep_houses"] = authz.has_permission(user, Permission.manage_own_houses)
     if context["manages"]:
-        holds.expire_due(session=session)
-        waiting = holds.get_all(session=session, house_ids=sorted(context["manages"]), request_ids=None)
-        shown = [holds_api.show(session, h, user) for h in waiting if h.status == HoldStatus.waiting]
-        context |= {"incoming": shown, "decline_reasons": DECLINE_REASONS}
+        context |= incoming_holds(session, user, sorted(context["manages"]))
     if authz.has_permission(user, Permission.read_capacity_report):
         context["summary"] = capacity_service.capacity_summary(session=session, stale_after=settings.stale_after)
         context["stale_after"] = in_words(settings.stale_after)
     return render(request, "home.html", context)
 
 
-@router.post("/houses/{house_id}/confirm", name="confirm_house")
-def confirm_house(
-    request: Request,
-    house: Annotated[House, Depends(managed_house)],
-    user: Annotated[User | None, Depends(optional_user)],
-    session: SessionDep,
-    settings: SettingsDep,
-) -> Response:
-    """All still correct, from the provider's board; answers with the refreshed house row."""
-    confirmed = providers_service.confirm_house(session=session, house=house)
-    described = houses_api.describe(session, confirmed, settings, confidential=True)
-    return templates.TemplateResponse(
-        request, "home.html", {"house": described, "manages": {confirmed.id}, "user": user}, block_name="house_row"
-    )
+def incoming_holds(session: Session, user: User, house_ids: list[int]) -> dict[str, Any]:
+    """The holds on these houses waiting for the provider's answer, for incoming_holds.html."""
+    holds.expire_due(session=session)
+    waiting = holds.get_all(session=session, house_ids=house_ids, request_ids=None)
+    shown = [holds_api.show(session, h, user) for h in waiting if h.status == HoldStatus.waiting]
+    return {"incoming": shown, "decline_reasons": DECLINE_REASONS}
 
 
 Requester = Annotated[User, Depends(require(Permission.make_requests))]

@@ -70,6 +70,13 @@ def _an_organisation(server: LiveServer) -> str:
         return f"/admin/organisations/{first['id']}/edit"
 
 
+def _a_house_form(server: LiveServer) -> str:
+    """The form of the provider's first house."""
+    with server.api("provider") as provider:
+        houses = provider.get("/api/houses").json()
+        return f"/houses/{houses[0]['id']}/edit"
+
+
 VISITS = [
     Visit("anonymous", "login", "/login"),
     Visit("officer", "home", "/"),
@@ -89,10 +96,15 @@ VISITS = [
     Visit("admin", "users", "/admin/users"),
     Visit("admin", "user-new", "/admin/users/new"),
     Visit("admin", "vocabularies", "/admin/vocabularies"),
+    Visit("provider", "houses", "/houses"),
+    Visit("provider", "new-house", "/houses/new"),
+    Visit("provider", "edit-house", _a_house_form, route="/houses/{house_id}/edit"),
+    Visit("provider", "import", "/houses/import"),
+    Visit("admin", "houses", "/houses"),
 ]
 
-# Not pages of their own: the API's documentation is Swagger UI's, and the CSV downloads are files.
-NOT_WALKED = {"/docs", "/gaps/{table}.csv"}
+# Not pages of their own: the API's documentation is Swagger UI's; the CSV downloads and the import guide are files.
+NOT_WALKED = {"/docs", "/gaps/{table}.csv", "/houses/import/columns.csv", "/houses/import/guide"}
 
 
 def test_every_page_of_the_app_is_walked() -> None:
