@@ -334,9 +334,9 @@ DECLINE_REASONS = [(str(r), vocab.label(r)) for r in DeclineReason]
 
 
 def _decided(request: Request, session: Session, hold: Hold, user: User, problem: str | None = None) -> Response:
-    """The hold's row, for htmx to swap in; without JavaScript, back to the home page."""
+    """The hold's row, for htmx to swap in; without JavaScript, back to the board of houses."""
     if request.headers.get("hx-request") != "true":
-        return redirect(request, "home")
+        return redirect(request, "my_houses")
     context = {"hold": holds_api.show(session, hold, user), "decline_reasons": DECLINE_REASONS, "problem": problem}
     return templates.TemplateResponse(request, "incoming_hold.html", context)
 

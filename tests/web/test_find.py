@@ -298,3 +298,18 @@ def test_a_request_waiting_in_the_queue_is_closed_with_where_the_person_went(
     assert [(r["status"], r["fallback"]) for r in client.get("/api/requests").json()] == [("closed", "hotel")]
     assert "A hotel" in client.get("/requests").text
     assert client.post(f"/requests/{others.id}/fallback", data={"fallback": "hotel"}).status_code == 403
+
+
+def test_a_provider_accepts_without_javascript_and_returns_to_the_board(client: TestClient, session: Session) -> None:
+    provider_org = make_organisation(session)
+    house = make_house(session, provider_org, beds=1)
+    officer, provider = make_user(session, Role.officer), make_user(session, Role.provider, provider_org)
+    waiting = make_request(session, officer, nrm_stage="recovery")
+    hold = holds.hold(session=session, request=waiting, house=house, officer=officer, expires_after=timedelta(hours=2))
+    log_in(client, provider)
+    page = BeautifulSoup(client.get("/houses").text, "html.parser")
+    accept = page.select_one(f'form[method="post"][action="/holds/{hold.id}/accept"] button[type="submit"]')
+    assert accept is not None and accept.text == "Accept"
+    answered = client.post(f"/holds/{hold.id}/accept", follow_redirects=False)
+    assert (answered.status_code, answered.headers["location"]) == (303, "/houses")
+    assert client.get(f"/api/holds/{hold.id}").json()["status"] == "accepted"

@@ -514,3 +514,13 @@ def test_home_lists_the_houses_the_api_lists(
             assert address is not None and text_of(address) == f"{house['address']}, {house['postcode']}"
         else:
             assert address is None
+
+
+def test_the_stylesheet_has_no_rule_left_open(client: TestClient) -> None:
+    """A brace left open silently swallows every rule after it (the browser drops them as one bad block)."""
+    css = client.get("/static/safebeds.css").text
+    depth = 0
+    for position, character in enumerate(css):
+        depth += {"{": 1, "}": -1}.get(character, 0)
+        assert 0 <= depth <= 2, f"unbalanced brace near: {css[max(0, position - 80) : position]!r}"
+    assert depth == 0
