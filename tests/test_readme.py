@@ -1,10 +1,12 @@
-"""The README documents every setting the app reads."""
+"""The README documents every setting the app reads, and shows every screenshot."""
 
+import re
 from pathlib import Path
 
 from web.settings import Settings
 
-README = (Path(__file__).parent.parent / "README.md").read_text()
+ROOT = Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text()
 
 
 def test_every_setting_is_documented_with_its_default() -> None:
@@ -14,3 +16,11 @@ def test_every_setting_is_documented_with_its_default() -> None:
         row = next(line for line in README.splitlines() if line.startswith(f"| {variable}"))
         default = str(field.default).lower()
         assert f"`{default}`" in row.lower(), f"the README gives the wrong default for {variable}"
+
+
+def test_the_readme_shows_every_screenshot_and_only_those_that_exist() -> None:
+    shown = set(re.findall(r'src="(docs/screenshots/[^"]+\.png)"', README))
+    taken = {str(path.relative_to(ROOT)) for path in (ROOT / "docs" / "screenshots").glob("*.png")}
+    assert shown == taken
+    pages = {name.removesuffix("-phone.png").removesuffix("-desktop.png") for name in taken}
+    assert taken == {f"docs/screenshots/{page}-{size}.png" for page in pages for size in ("phone", "desktop")}
