@@ -22,5 +22,5 @@ def test_the_readme_shows_every_screenshot_and_only_those_that_exist() -> None:
     shown = set(re.findall(r'src="(docs/screenshots/[^"]+\.png)"', README))
     taken = {str(path.relative_to(ROOT)) for path in (ROOT / "docs" / "screenshots").glob("*.png")}
     assert shown == taken
-    pages = {name.removesuffix("-phone.png").removesuffix("-desktop.png") for name in taken}
+    pages = {Path(name).name.removesuffix("-phone.png").removesuffix("-desktop.png") for name in taken}
     assert taken == {f"docs/screenshots/{page}-{size}.png" for page in pages for size in ("phone", "desktop")}
