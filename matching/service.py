@@ -175,6 +175,25 @@ def get_all(*, session: Session, organisation_id: int | None = None) -> Sequence
     return session.exec(query).all()
 
 
+def get_open_twin(*, session: Session, organisation_id: int, data: RequestCreate) -> PlacementRequest | None:
+    """The organisation's open request with this reference and exactly these needs, if one was recorded already.
+
+    An officer who keeps a request in the queue, then records where the person went, or holds another
+    house after a refusal, is still asking for one person: counting them twice would inflate unmet need.
+    Co-victims share a case reference, so the needs must match too.
+    """
+    query = select(PlacementRequest).where(
+        PlacementRequest.organisation_id == organisation_id,
+        PlacementRequest.reference == data.reference,
+        col(PlacementRequest.status) == RequestStatus.open,
+    )
+    wanted = data.model_dump(exclude={"keep_apart", "place_together"})
+    for candidate in session.exec(query.order_by(col(PlacementRequest.id).desc())):
+        if candidate.model_dump(include=set(wanted)) == wanted:
+            return candidate
+    return None
+
+
 class HouseIndex:
     """The houses' matching attributes, indexed once and rebuilt only when a house or organisation changes.
 

@@ -13,11 +13,11 @@ from sqlmodel import Session
 
 from capacity import clock, vocab
 from capacity import service as capacity_service
-from capacity.errors import DomainError
+from capacity.errors import ConflictError, DomainError
 from capacity.models import User
 from matching import holds
 from matching import service as matching_service
-from matching.models import DeclineReason, Fallback, Hold, HoldStatus, PlacementRequest, RequestNeeds
+from matching.models import DeclineReason, Fallback, Hold, HoldStatus, PlacementRequest, RequestCreate, RequestNeeds
 from matching.service import HouseIndex
 from web import accounts, authz
 from web.api import holds as holds_api
@@ -253,7 +253,7 @@ def find_bed_hold(
         problems = problems or {"house_id": f"There is no house {form.house_id}; search again."}
     held, refused = None, None
     if data is not None and house is not None:
-        recorded = matching_service.create(session=session, officer=user, data=data, index=index)
+        recorded = _request_for(session, user, data, index)
         try:
             made = holds.hold(
                 session=session, request=recorded, house=house, officer=user, expires_after=settings.hold_expiry
@@ -291,9 +291,11 @@ def find_bed_fallback(
     """Nothing fits now: record the request and where the person went instead, as unmet need."""
     fallback, problems = fallback_from(form)
     if fallback is None:
-        needs, _ = needs_from(form)
-        context = {"user": user, "form": form, "problems": problems} | _found(session, settings, index, needs)
-        return render(request, "find.html", context | choices(), block="results")
+        needs, need_problems = needs_from(form)
+        context = {"user": user, "form": form, "problems": need_problems, "fallback_problem": problems["fallback"]}
+        return render(
+            request, "find.html", context | _found(session, settings, index, needs) | choices(), block="results"
+        )
     return _record(request, user, form, session, settings, index, fallback=fallback)
 
 
@@ -312,14 +314,25 @@ def _record(
     data = None
     if needs is not None:
         data, problems = request_from(form, needs)
-    recorded = None
+    recorded, fallback_problem = None, None
     if data is not None:
-        recorded = matching_service.create(session=session, officer=user, data=data, index=index)
+        recorded = _request_for(session, user, data, index)
         if fallback is not None:
-            holds.record_fallback(session=session, request=recorded, fallback=fallback)
+            try:
+                holds.record_fallback(session=session, request=recorded, fallback=fallback)
+            except ConflictError:
+                fallback_problem = f"{recorded.reference} has a hold now: follow it under My requests."
+                recorded = None
     context: dict[str, Any] = {"user": user, "form": form, "problems": problems, "recorded": recorded}
+    context["fallback_problem"] = fallback_problem
     context |= _found(session, settings, index, None if recorded else needs)
     return render(request, "find.html", context | choices(), block="results")
+
+
+def _request_for(session: Session, user: User, data: RequestCreate, index: HouseIndex) -> PlacementRequest:
+    """The request already recorded for this person and still open, or a new one."""
+    twin = matching_service.get_open_twin(session=session, organisation_id=user.organisation_id, data=data)
+    return twin or matching_service.create(session=session, officer=user, data=data, index=index)
 
 
 @router.get("/holds/{hold_id}/panel", name="hold_panel")
@@ -369,7 +382,9 @@ def my_requests(request: Request, user: Requester, session: SessionDep) -> Respo
     return _requests_page(request, user, session)
 
 
-def _requests_page(request: Request, user: User, session: Session, problem: str | None = None) -> Response:
+def _requests_page(
+    request: Request, user: User, session: Session, problem: str | None = None, status_code: int | None = None
+) -> Response:
     organisation_id = None if authz.has_permission(user, Permission.manage_any_house) else user.organisation_id
     found = matching_service.get_all(session=session, organisation_id=organisation_id)
     holds.expire_due(session=session)
@@ -384,7 +399,7 @@ def _requests_page(request: Request, user: User, session: Session, problem: str 
             {"request": placement_request, "hold": last, "house_name": names.get(last.house_id) if last else None}
         )
     context = {"user": user, "rows": rows, "fallbacks": choices()["fallbacks"], "problem": problem}
-    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT if problem else status.HTTP_200_OK
+    status_code = status_code or (status.HTTP_422_UNPROCESSABLE_CONTENT if problem else status.HTTP_200_OK)
     return render(request, "requests.html", context, status_code=status_code)
 
 
@@ -400,5 +415,9 @@ def request_fallback(
     if fallback not in Fallback.__members__:
         problem = f"Choose where {placement_request.reference} went instead, then Record."
         return _requests_page(request, user, session, problem=problem)
-    holds.record_fallback(session=session, request=placement_request, fallback=Fallback(fallback))
+    try:
+        holds.record_fallback(session=session, request=placement_request, fallback=Fallback(fallback))
+    except ConflictError:
+        problem = f"{placement_request.reference} is no longer waiting: it has a hold, a bed or a fallback already."
+        return _requests_page(request, user, session, problem=problem, status_code=status.HTTP_409_CONFLICT)
     return redirect(request, "my_requests")

@@ -273,7 +273,10 @@ def test_where_the_person_went_instead_is_recorded_as_unmet_need(
 def test_a_fallback_needs_a_choice_and_a_reference_and_records_nothing_without(officer_client: TestClient) -> None:
     needs = {"gender": "male", "nrm_stage": "pre_nrm", "reference": "MSU-3003"}
     unchosen = BeautifulSoup(officer_client.post("/find/fallback", data=needs, headers=HTMX).text, "html.parser")
-    assert unchosen.select_one('.error a[href="#fallback"]') is not None
+    problem = unchosen.select_one("#fallback-problem")
+    assert problem is not None and "Choose where the person went instead" in problem.text
+    chooser = unchosen.select_one("select#fallback")
+    assert chooser is not None and chooser.get("aria-describedby") == "fallback-problem"
     unreferenced = officer_client.post("/find/fallback", data=needs | {"reference": "", "fallback": "hotel"})
     assert BeautifulSoup(unreferenced.text, "html.parser").select_one('.error a[href="#reference"]') is not None
     assert officer_client.post("/find/queue", data=needs | {"reference": ""}).status_code == 200
@@ -295,6 +298,8 @@ def test_a_request_waiting_in_the_queue_is_closed_with_where_the_person_went(
     assert client.get("/api/requests").json()[0]["status"] == "open"
     closed = client.post(f"/requests/{waiting.id}/fallback", data={"fallback": "hotel"}, follow_redirects=False)
     assert (closed.status_code, closed.headers["location"]) == (303, "/requests")
+    again = client.post(f"/requests/{waiting.id}/fallback", data={"fallback": "sofa"}, follow_redirects=False)
+    assert again.status_code == 409 and "is no longer waiting" in again.text
     assert [(r["status"], r["fallback"]) for r in client.get("/api/requests").json()] == [("closed", "hotel")]
     assert "A hotel" in client.get("/requests").text
     assert client.post(f"/requests/{others.id}/fallback", data={"fallback": "hotel"}).status_code == 403
@@ -313,3 +318,20 @@ def test_a_provider_accepts_without_javascript_and_returns_to_the_board(client: 
     answered = client.post(f"/holds/{hold.id}/accept", follow_redirects=False)
     assert (answered.status_code, answered.headers["location"]) == (303, "/houses")
     assert client.get(f"/api/holds/{hold.id}").json()["status"] == "accepted"
+
+
+def test_one_person_is_one_request_however_often_the_officer_records_them(
+    officer_client: TestClient, session: Session
+) -> None:
+    needs = {"gender": "male", "nrm_stage": "pre_nrm", "reference": "MSU-3004"}
+    officer_client.post("/find/queue", data=needs, headers=HTMX)
+    officer_client.post("/find/queue", data=needs, headers=HTMX)
+    recorded = officer_client.post("/find/fallback", data=needs | {"fallback": "hotel"}, headers=HTMX)
+    assert "MSU-3004, who went to a hotel" in recorded.text
+    assert [(r["reference"], r["status"]) for r in officer_client.get("/api/requests").json()] == [
+        ("MSU-3004", "closed")
+    ]
+    # A co-victim shares the case reference but not the needs: a request of their own.
+    officer_client.post("/find/queue", data=needs | {"gender": "female"}, headers=HTMX)
+    officer_client.post("/find/queue", data=needs, headers=HTMX)
+    assert len(officer_client.get("/api/requests").json()) == 3
