@@ -21,6 +21,7 @@ from capacity.vocab import (
 )
 from matching.eligibility import Reason
 from matching.models import AgeBand, Fallback, RequestCreate, RequestNeeds, SearchResult, Urgency
+from matching.reporting import FALLBACK_WORDS
 
 URGENCY_WORDS = {Urgency.tonight: "Tonight", Urgency.within_72h: "Within 72 hours", Urgency.planned: "Planned"}
 AGE_WORDS = {
@@ -32,13 +33,6 @@ AGE_WORDS = {
     AgeBand.age_65_plus: "65 or over",
 }
 
-FALLBACK_WORDS = {
-    Fallback.hotel: "A hotel",
-    Fallback.police_station: "A police station",
-    Fallback.sofa: "Someone's sofa",
-    Fallback.other_accommodation: "Other accommodation",
-    Fallback.none: "Nowhere",
-}
 
 # Fields of the form that are not needs themselves, or not in the needs' shape.
 NOT_NEEDS = {"children", "no_interpreter", "exploitation_type", "reference", "house_id", "fallback", "found_area"}

@@ -264,10 +264,13 @@ def test_provider_home_lists_own_houses_with_address_and_confirm(
     row = rows[row_id(own_house)]
     assert text_of(one(row, "small")) == f"{CANARY_ADDRESS}, {CANARY_POSTCODE}"
     button = confirm_button(row)
-    assert button is not None
-    assert path_of(button.get("hx-post")) == f"/houses/{own_house.id}/confirm"
-    assert button.get("hx-target") == f"#house-{own_house.id}"
-    assert button.get("hx-swap") == "outerHTML"
+    assert button is not None and button.get("type") == "submit"
+    form = button.find_parent("form")
+    assert form is not None, "it works without JavaScript too"
+    assert (form.get("method"), path_of(form.get("action"))) == ("post", f"/houses/{own_house.id}/confirm")
+    assert path_of(form.get("hx-post")) == f"/houses/{own_house.id}/confirm"
+    assert form.get("hx-target") == f"#house-{own_house.id}"
+    assert form.get("hx-swap") == "outerHTML"
     assert other_house.display_name not in page.get_text()
 
 

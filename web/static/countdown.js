@@ -14,7 +14,11 @@
   function tick() {
     var now = Date.now();
     document.querySelectorAll("time.countdown[datetime]").forEach(function (element) {
-      if (!element.dataset.said) element.dataset.said = element.textContent;
+      if (!element.dataset.said) {
+        element.dataset.said = element.textContent;
+        // Inside a live region, a screen reader would otherwise read the time out every 15 seconds.
+        element.setAttribute("aria-live", "off");
+      }
       var ends = Date.parse(element.getAttribute("datetime"));
       if (isNaN(ends)) return;
       element.textContent = element.dataset.said + " · " + left(ends - now);
