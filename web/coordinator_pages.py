@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from capacity import service as capacity_service
+from capacity.errors import InvalidError
 from capacity.models import User
 from matching import allocation, holds
 from matching.eligibility import REASON_PHRASES, Reason
@@ -67,7 +68,10 @@ def confirm_page(
         request_id, _, house_id = pair.partition(":")
         if request_id.isdigit() and house_id.isdigit():
             chosen.append(AssignmentConfirm(request=int(request_id), house=int(house_id)))
-    made, failed = allocation.confirm(session=session, assignments=chosen, expires_after=settings.hold_expiry)
+    try:
+        made, failed = allocation.confirm(session=session, assignments=chosen, expires_after=settings.hold_expiry)
+    except InvalidError as error:
+        made, failed = [], [(a, error.message) for a in chosen]
     confirmed = {
         "holds": [holds.describe(session=session, hold=hold, show_address=False) for hold in made],
         "not_held": [(a.request, a.house, reason) for a, reason in failed],

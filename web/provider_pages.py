@@ -223,7 +223,9 @@ def set_bed_status(
     if not is_htmx(request):
         if problem is None:
             return back_to_board(request, anchor=f"bed-{bed.id}")
-        return _board_page(request, session, settings, user, problems=problems, status_code=status.HTTP_409_CONFLICT)
+        refused = status.HTTP_422_UNPROCESSABLE_CONTENT if new_status not in BedStatus.__members__ else None
+        code = refused or status.HTTP_409_CONFLICT
+        return _board_page(request, session, settings, user, problems=problems, status_code=code)
     context = {
         "user": user,
         "tile": _tiles(session, [bed])[0],
@@ -348,7 +350,9 @@ def _chosen_organisation(session: Session, user: User, chosen: str) -> Organisat
     if not chosen.isdecimal() or not 1 <= int(chosen) <= MAX_ID:
         return None
     organisation = capacity_service.get_organisation(session=session, organisation_id=int(chosen))
-    return organisation if organisation is not None and authz.can_add_house_to(user, organisation) else None
+    if organisation is None or not capacity_service.is_provider(organisation):
+        return None  # houses belong to providers, never to a police force or a commissioner
+    return organisation if authz.can_add_house_to(user, organisation) else None
 
 
 @router.get("/houses/{house_id}/edit", name="edit_house")

@@ -51,8 +51,13 @@ def test_the_proposal_is_held_only_when_confirmed_and_only_as_ticked(coordinator
     assert [t.get("value") for t in ticks] == [f"{first.id}:{harbour.id}"] and ticks[0].has_attr("checked")
     assert "proven the best possible" in page.text
     assert f"#{second.id}: do not take this gender" in page.text
-    assert coordinator.get("/api/allocation/queue").json() != [], "nothing is held by a proposal"
-    assert session.get(type(first), first.id) is not None
+    queued = sorted(q["id"] for q in coordinator.get("/api/allocation/queue").json())
+    assert queued == sorted([first.id or 0, second.id or 0]), "nothing is held by a proposal"
+    twice = [f"{first.id}:{harbour.id}"] * 2
+    repeated = BeautifulSoup(
+        coordinator.post("/queue/confirm", data={"assignment": twice}, headers=HTMX).text, "html.parser"
+    )
+    assert "0 of 2 held" in repeated.text and "assigned more than once" in repeated.text
     none_ticked = BeautifulSoup(coordinator.post("/queue/confirm", headers=HTMX).text, "html.parser")
     assert "0 of 0 held" in none_ticked.text
     confirmed = coordinator.post("/queue/confirm", data={"assignment": [f"{first.id}:{harbour.id}", "x:y"]})

@@ -429,6 +429,10 @@ def test_an_admin_chooses_the_organisation_of_a_new_house(
     assert client.post("/houses/new", data=typed, follow_redirects=False).status_code == 303
     names = [h.display_name for h in capacity_service.get_all_houses(session=session, organisation_id=provider.id)]
     assert names == ["Aspen House"]
+    police = make_organisation(session, type=OrganisationType.police)
+    refused = house_data(display_name="Birch House") | {"organisation_id": str(police.id)}
+    assert client.post("/houses/new", data=refused).status_code == 422
+    assert capacity_service.get_all_houses(session=session, organisation_id=police.id) == []
 
 
 # Importing from CSV ---------------------------------------------------------------------------------
