@@ -98,7 +98,8 @@ REASON_ORDER: tuple[str, ...] = (*ORDER, MainReason.HOUSE_FITTED, MainReason.NOT
 HOW_REASONS_COUNT = (
     "Each request not placed within 24 hours is counted once, under its main reason: of the houses "
     "that had a free bed when the request was made, what ruled most of them out. When no house had a "
-    "free bed, the reason is that every house that could take the person was full."
+    "free bed, the reason is that every house that could take the person was full. A request made in "
+    "the last 24 hours and still waiting is not counted yet."
 )
 FALLBACK_WORDS = {
     Fallback.hotel: "A hotel",
@@ -222,6 +223,7 @@ def figures(*, session: Session, start: date, end: date, stale_after: timedelta)
     fallbacks: Counter[Fallback] = Counter()
     reasons: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     waiting = gone_elsewhere = 0
+    now = clock.now()
     for request in found:
         request_id, created_at = request.id, request.created_at
         assert request_id is not None
@@ -242,7 +244,9 @@ def figures(*, session: Session, start: date, end: date, stale_after: timedelta)
                 gone_elsewhere += 1
             if request.fallback is not None:
                 fallbacks[request.fallback] += 1
-        if not quickly:
+        # A request still waiting, made less than 24 hours ago, may yet be placed in time: not counted yet.
+        may_yet_be = request.status in (RequestStatus.open, RequestStatus.held) and now - created_at < PLACED_QUICKLY
+        if not quickly and not may_yet_be:
             counted = reasons[main_reason(request.houses_matched, reasons_of[request_id])]
             counted[0] += 1
             counted[1] += not placed

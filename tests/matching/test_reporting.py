@@ -213,11 +213,14 @@ def test_requests_not_placed_within_24_hours_are_counted_once_under_their_main_r
     placed_after(session, frozen, officer, provider, house, 2 * DAY)  # a house fitted, placed late
     fall_back(session, officer, Fallback.hotel, gender="male")
     fall_back(session, officer, Fallback.sofa, gender="male")
+    make_request(session, officer, gender="male")  # made just now and still waiting: it may yet be placed in time
 
     assert period_figures(session).reasons == {
         MainReason.HOUSE_FITTED: (1, 0),
         Reason.GENDER_NOT_SERVED: (2, 2),
     }
+    frozen.tick(DAY)
+    assert period_figures(session).reasons[Reason.GENDER_NOT_SERVED] == (3, 3)
 
 
 def test_providers_beds_and_stale_houses_are_counted_by_organisation_type(
