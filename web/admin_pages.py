@@ -18,7 +18,7 @@ from web import accounts
 from web.accounts import UserCreate
 from web.api.vocabularies import vocabularies
 from web.authz import Permission
-from web.deps import PathId, SessionDep, require, valid_organisation_id
+from web.deps import PathId, SessionDep, is_htmx, require, valid_organisation_id
 from web.pages import render, templates
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -33,21 +33,17 @@ ChosenOrganisation = Annotated[Organisation, Depends(valid_organisation_id)]
 TEXT_CAP = 1000
 
 
-def _htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
-
-
 def _see(request: Request, name: str, *, saved: int | None = None, anchor: str = "") -> Response:
     """After a change: htmx goes to the page by HX-Redirect (it would swap a 303's page in place), a browser by 303."""
     path = request.url_for(name).path + (f"?saved={saved}" if saved is not None else "") + anchor
-    if _htmx(request):
+    if is_htmx(request):
         return Response(status_code=status.HTTP_200_OK, headers={"HX-Redirect": path})
     return RedirectResponse(path, status_code=status.HTTP_303_SEE_OTHER)
 
 
 def _refused(request: Request) -> int:
     """The status of a form sent back with its problems: htmx swaps only a 2xx answer, so it gets 200."""
-    return status.HTTP_200_OK if _htmx(request) else status.HTTP_422_UNPROCESSABLE_CONTENT
+    return status.HTTP_200_OK if is_htmx(request) else status.HTTP_422_UNPROCESSABLE_CONTENT
 
 
 def _problems(error: ValidationError, plain: dict[str, str]) -> dict[str, str]:
@@ -392,7 +388,7 @@ def admin_user_update(
             accounts.update_user(session=session, user=account, role=role, is_active=is_active)
         except InvalidError as error:
             problem = error.message[0].upper() + error.message[1:] + "."
-    if _htmx(request):
+    if is_htmx(request):
         return _user_row(request, user, session, account, problem)
     if problem is not None:
         return _users_page(request, user, session, problem=(user_id, problem))

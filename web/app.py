@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from capacity.errors import ConflictError, DomainError, InvalidError, NotFoundError
 from matching.service import HouseIndex
 from web import admin_pages, api, coordinator_pages, gaps, pages, provider_pages
+from web.deps import is_htmx
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -42,7 +43,7 @@ async def _http_error(request: Request, error: Exception) -> Response:
     """As FastAPI answers, except that a browser opening a page without a session is sent to log in first."""
     assert isinstance(error, StarletteHTTPException)
     wants_page = request.method == "GET" and "text/html" in request.headers.get("accept", "")
-    wants_page = wants_page and request.headers.get("hx-request") != "true"  # htmx is sent there by HX-Redirect
+    wants_page = wants_page and not is_htmx(request)  # htmx is sent there by HX-Redirect
     if error.status_code == status.HTTP_401_UNAUTHORIZED and wants_page and not request.url.path.startswith("/api/"):
         login = request.url_for("login_page").path
         return RedirectResponse(f"{login}?{urlencode({'next': request.url.path})}", status.HTTP_303_SEE_OTHER)

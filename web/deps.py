@@ -58,11 +58,16 @@ def optional_user(
     )
 
 
+def is_htmx(request: Request) -> bool:
+    """Whether htmx sent the request (and so wants a fragment, not a whole page)."""
+    return request.headers.get("hx-request") == "true"
+
+
 def current_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
     """Return the logged-in user, or answer 401 (and send an htmx click whose session has ended to the log-in page)."""
     if user is None:
         headers = {"WWW-Authenticate": "Bearer"}
-        if request.headers.get("hx-request") == "true":
+        if is_htmx(request):
             # htmx swaps nothing on a 401, so without this the click would silently do nothing.
             headers["HX-Redirect"] = request.url_for("login_page").path
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "log in first", headers=headers)

@@ -14,12 +14,11 @@ from capacity.reporting import SUPPRESSED, SUPPRESSION_THRESHOLD
 from capacity.vocab import Area
 from matching import reporting
 from web.authz import Permission
-from web.deps import SessionDep, SettingsDep, require
+from web.deps import SessionDep, SettingsDep, is_htmx, require
 from web.pages import in_words, render
 
 router = APIRouter(include_in_schema=False)
 Commissioner = Annotated[User, Depends(require(Permission.read_capacity_report))]
-DateText = Annotated[str, Query(max_length=10)]
 LONGEST_PERIOD = timedelta(days=10 * 366)
 
 
@@ -192,7 +191,7 @@ def gaps(
         "form": form,
         "problems": problems,
         "period_words": period.words() if period else "",
-        "partial": request.headers.get("hx-request") == "true",
+        "partial": is_htmx(request),
     }
     if period is not None:
         context |= _report_context(request, session, settings, period)

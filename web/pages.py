@@ -26,7 +26,7 @@ from web.api.auth import log_out, set_session_cookie
 from web.api.holds import ReadableHold, decidable_hold
 from web.api.requests import readable_request
 from web.authz import Permission
-from web.deps import CurrentUser, HouseIndexDep, SessionDep, SettingsDep, optional_user, require
+from web.deps import CurrentUser, HouseIndexDep, SessionDep, SettingsDep, is_htmx, optional_user, require
 from web.find import FindForm, HoldForm, choices, fallback_from, gap, needs_from, request_from
 from web.settings import Settings
 
@@ -56,7 +56,7 @@ def render(
     request: Request, template: str, context: dict[str, Any], *, block: str = "content", status_code: int = 200
 ) -> HTMLResponse:
     """Render a whole page, or only `block` when htmx made the request."""
-    partial = request.headers.get("hx-request") == "true"
+    partial = is_htmx(request)
     response = templates.TemplateResponse(
         request, template, context, block_name=block if partial else None, status_code=status_code
     )
@@ -348,7 +348,7 @@ DECLINE_REASONS = [(str(r), vocab.label(r)) for r in DeclineReason]
 
 def _decided(request: Request, session: Session, hold: Hold, user: User, problem: str | None = None) -> Response:
     """The hold's row, for htmx to swap in; without JavaScript, back to the board of houses."""
-    if request.headers.get("hx-request") != "true":
+    if not is_htmx(request):
         return redirect(request, "my_houses")
     context = {"hold": holds_api.show(session, hold, user), "decline_reasons": DECLINE_REASONS, "problem": problem}
     return templates.TemplateResponse(request, "incoming_hold.html", context)

@@ -20,7 +20,7 @@ from providers.imports import ImportReport
 from web import authz
 from web.api import houses as houses_api
 from web.authz import Permission
-from web.deps import CurrentUser, SessionDep, SettingsDep, managed_bed, managed_house, require
+from web.deps import CurrentUser, SessionDep, SettingsDep, is_htmx, managed_bed, managed_house, require
 from web.house_form import (
     CHECKBOX_GROUPS,
     FIELD_LABELS,
@@ -57,10 +57,6 @@ CHANGES = {
 }
 PLACED = "This bed is occupied through a SafeBeds placement; it comes free when the move-on is recorded."
 GUIDE = Path(__file__).parents[1] / "docs" / "csv-import.md"
-
-
-def is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
 
 
 def back_to_board(request: Request, *, anchor: str = "", **query: int) -> RedirectResponse:

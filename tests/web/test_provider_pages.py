@@ -280,6 +280,14 @@ def test_admins_see_every_house_and_may_choose_one_organisation(
     assert [text_of(h) for h in only.select("section.board-house h2")] == ["Harbour House"]
 
 
+def test_a_provider_cannot_choose_another_organisations_board(
+    client: TestClient, session: Session, house: House, other_house: House
+) -> None:
+    log_in(client, make_user(session, Role.provider, session.get(Organisation, house.organisation_id)))
+    asked = BeautifulSoup(client.get(f"/houses?organisation_id={other_house.organisation_id}").text, "html.parser")
+    assert [text_of(h) for h in asked.select("section.board-house h2")] == ["Harbour House"]
+
+
 # Another organisation's things -----------------------------------------------------------------------
 
 
