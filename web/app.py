@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from capacity.errors import ConflictError, DomainError, InvalidError, NotFoundError
 from matching.service import HouseIndex
-from web import admin_pages, api, coordinator_pages, gaps, pages, provider_pages
+from web import admin_pages, api, coordinator_pages, gaps, headers, pages, provider_pages
 from web.deps import is_htmx
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -58,14 +58,16 @@ def api_docs(request: Request) -> HTMLResponse:
     def static(name: str) -> str:
         return request.url_for("static", path=f"swagger/{name}").path
 
-    return get_swagger_ui_html(
-        openapi_url=f"{root_path}{openapi_url}",
-        title=f"{request.app.title} API",
-        swagger_js_url=static("swagger-ui-bundle.js"),
-        swagger_css_url=static("swagger-ui.css"),
-        swagger_favicon_url=static("favicon-32x32.png"),
-        # Otherwise Swagger UI sends the API description's address to validator.swagger.io.
-        swagger_ui_parameters={"validatorUrl": None},
+    return headers.allowing_its_inline_scripts(
+        get_swagger_ui_html(
+            openapi_url=f"{root_path}{openapi_url}",
+            title=f"{request.app.title} API",
+            swagger_js_url=static("swagger-ui-bundle.js"),
+            swagger_css_url=static("swagger-ui.css"),
+            swagger_favicon_url=static("favicon-32x32.png"),
+            # Otherwise Swagger UI sends the API description's address to validator.swagger.io.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
     )
 
 
@@ -79,6 +81,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     application.state.house_index = HouseIndex()
+    application.middleware("http")(headers.security_headers)
     application.add_exception_handler(DomainError, _domain_error)
     application.add_exception_handler(RequestValidationError, _request_validation_error)
     application.add_exception_handler(StarletteHTTPException, _http_error)

@@ -151,7 +151,14 @@ class Steps:
         self.folder = folder
         self.interactions = 0
         self.shots = 0
+        # What the Content-Security-Policy stopped: a script, style or frame the page tried and was refused.
+        self.refused: list[str] = []
+        page.on("console", lambda message: self._note(message.text))
         folder.mkdir(parents=True, exist_ok=True)
+
+    def _note(self, text: str) -> None:
+        if "Content Security Policy" in text:
+            self.refused.append(text)
 
     def shot(self, name: str) -> Path:
         self.shots += 1

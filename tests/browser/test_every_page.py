@@ -138,5 +138,6 @@ def test_each_page_reads_well_and_passes_axe(
         steps.page.screenshot(
             path=Path(SCREENSHOTS) / f"{visit.role}-{visit.name}-{size}.png", full_page=True, clip=clip
         )
+    assert steps.refused == [], "the page tried something its Content-Security-Policy refuses"
     assert accessibility_problems(steps.page) == []
     assert horizontal_overflow(steps.page) == 0, f"{visit.path} is wider than a {viewport['width']} px window"
