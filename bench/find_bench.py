@@ -9,19 +9,17 @@ baseline, so the ratio says what rendering the fragment adds.
 """
 
 import argparse
-import http.client
 import os
 import random
 import statistics
 import tempfile
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-import uvicorn
 from sqlmodel import Session, select
 
+from bench.http_bench import serving
 from bench.search_bench import needs
 from capacity.models import User
 from capacity.vocab import Role
@@ -75,42 +73,28 @@ def timings(searches: int, port: int, history_days: int) -> dict[str, list[float
         settings = Settings(_env_file=None)
         demo.create(database_url=database_url, history_days=history_days, settings=settings)
         token = officer_token(database_url)
-        from web.app import create_app
-        from web.db import get_engine
         from web.deps import session_cookie_name
-        from web.settings import get_settings
 
-        get_settings.cache_clear()
-        get_engine.cache_clear()
-        server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        connection = http.client.HTTPConnection("127.0.0.1", port)
-        cookie = f"{session_cookie_name(settings)}={token}"
-        fragment = {"Cookie": cookie, "HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded"}
-        api = {"Cookie": cookie, "Content-Type": "application/json"}
+        with serving(port) as connection:
+            cookie = f"{session_cookie_name(settings)}={token}"
+            fragment = {"Cookie": cookie, "HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded"}
+            api = {"Cookie": cookie, "Content-Type": "application/json"}
 
-        def one(path: str, body: str, headers: dict[str, str]) -> float:
-            started = time.perf_counter()
-            connection.request("POST", path, body=body, headers=headers)
-            response = connection.getresponse()
-            text = response.read()
-            assert response.status == 200, text
-            return (time.perf_counter() - started) * 1000
+            def one(path: str, body: str, headers: dict[str, str]) -> float:
+                started = time.perf_counter()
+                connection.request("POST", path, body=body, headers=headers)
+                response = connection.getresponse()
+                text = response.read()
+                assert response.status == 200, text
+                return (time.perf_counter() - started) * 1000
 
-        rng = random.Random(3)
-        asked = [needs(rng) for _ in range(searches)]
-        one("/find", form_fields(asked[0]), fragment)  # builds the index, as the first search of the day does
-        samples: dict[str, list[float]] = {"fragment": [], "json": []}
-        for wanted in asked:  # interleaved, so both meet the same machine load
-            samples["fragment"].append(one("/find", form_fields(wanted), fragment))
-            samples["json"].append(one("/api/search?limit=20", wanted.model_dump_json(), api))
-        connection.close()
-        server.should_exit = True
-        thread.join()
-        get_engine().dispose()
+            rng = random.Random(3)
+            asked = [needs(rng) for _ in range(searches)]
+            one("/find", form_fields(asked[0]), fragment)  # builds the index, as the first search of the day does
+            samples: dict[str, list[float]] = {"fragment": [], "json": []}
+            for wanted in asked:  # interleaved, so both meet the same machine load
+                samples["fragment"].append(one("/find", form_fields(wanted), fragment))
+                samples["json"].append(one("/api/search?limit=20", wanted.model_dump_json(), api))
         return {name: sorted(values) for name, values in samples.items()}
 
 

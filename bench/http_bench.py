@@ -14,6 +14,8 @@ import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
@@ -75,41 +77,50 @@ def load(database_url: str, houses: int) -> str:
     return token
 
 
+@contextmanager
+def serving(port: int) -> Iterator[http.client.HTTPConnection]:
+    """The app on 127.0.0.1:`port` with the configured database, and one kept-alive connection to it."""
+    from web.app import create_app
+    from web.db import get_engine
+    from web.settings import get_settings
+
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    try:
+        yield connection
+    finally:
+        connection.close()
+        server.should_exit = True
+        thread.join()
+        get_engine().dispose()
+
+
 def timings(houses: int, searches: int, port: int) -> tuple[float, float, float]:
     """p50 and p95 milliseconds per search, and the time of the first search (which builds the index)."""
     with tempfile.TemporaryDirectory() as directory:
         database_url = f"sqlite:///{Path(directory) / 'bench.db'}"
         os.environ["SAFEBEDS_DATABASE_URL"] = database_url
         token = load(database_url, houses)
-        from web.app import create_app
-        from web.db import get_engine
-        from web.settings import get_settings
+        with serving(port) as connection:
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            rng = random.Random(3)
 
-        get_settings.cache_clear()
-        get_engine.cache_clear()
-        server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        connection = http.client.HTTPConnection("127.0.0.1", port)
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        rng = random.Random(3)
+            def one() -> float:
+                started = time.perf_counter()
+                connection.request("POST", "/api/search?limit=20", body=needs(rng).model_dump_json(), headers=headers)
+                response = connection.getresponse()
+                body = response.read()
+                assert response.status == 200, body
+                return (time.perf_counter() - started) * 1000
 
-        def one() -> float:
-            started = time.perf_counter()
-            connection.request("POST", "/api/search?limit=20", body=needs(rng).model_dump_json(), headers=headers)
-            response = connection.getresponse()
-            body = response.read()
-            assert response.status == 200, body
-            return (time.perf_counter() - started) * 1000
-
-        first = one()
-        samples = sorted(one() for _ in range(searches))
-        connection.close()
-        server.should_exit = True
-        thread.join()
-        get_engine().dispose()
+            first = one()
+            samples = sorted(one() for _ in range(searches))
         return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))], first
 
 

@@ -148,3 +148,12 @@ def request_from(form: FindForm, needs: RequestNeeds) -> tuple[RequestCreate | N
         problem = error.errors()[0]
         field = "found_area" if problem["loc"][:1] == ("found_area",) else "reference"
         return None, {field: problem["msg"].removeprefix("Value error, ")}
+
+
+def needs_and_request_from(form: FindForm) -> tuple[RequestNeeds | None, RequestCreate | None, dict[str, str]]:
+    """The needs and the request to record that the form describes, or the problems by field."""
+    needs, problems = needs_from(form)
+    if needs is None:
+        return None, None, problems
+    data, problems = request_from(form, needs)
+    return needs, data, problems

@@ -27,7 +27,7 @@ from web.api.holds import ReadableHold, decidable_hold
 from web.api.requests import readable_request
 from web.authz import Permission
 from web.deps import CurrentUser, HouseIndexDep, SessionDep, SettingsDep, is_htmx, optional_user, require
-from web.find import FindForm, HoldForm, choices, fallback_from, gap, needs_from, request_from
+from web.find import FindForm, HoldForm, choices, fallback_from, gap, needs_and_request_from, needs_from
 from web.settings import Settings
 
 
@@ -244,10 +244,7 @@ def find_bed_hold(
     index: HouseIndexDep,
 ) -> Response:
     """Record the request and hold a house for it, in one tap from the results."""
-    needs, problems = needs_from(form)
-    data = None
-    if needs is not None:
-        data, problems = request_from(form, needs)
+    needs, data, problems = needs_and_request_from(form)
     house = capacity_service.get_house(session=session, house_id=form.house_id)
     if house is None:
         problems = problems or {"house_id": f"There is no house {form.house_id}; search again."}
@@ -310,10 +307,7 @@ def _record(
     fallback: Fallback | None,
 ) -> Response:
     """Record the request the form describes, closed with `fallback` if one is given, and say so."""
-    needs, problems = needs_from(form)
-    data = None
-    if needs is not None:
-        data, problems = request_from(form, needs)
+    needs, data, problems = needs_and_request_from(form)
     recorded, fallback_problem = None, None
     if data is not None:
         recorded = _request_for(session, user, data, index)

@@ -54,3 +54,11 @@ def demo_session(loaded_demo: LoadedDemo) -> Iterator[Session]:
         yield session
     transaction.rollback()
     connection.close()
+
+
+@pytest.fixture(params=[False, True], ids=["full", "partial"])
+def htmx(request: pytest.FixtureRequest) -> bool:
+    """Each page test runs twice: as a browser loads the page, and as htmx asks for its content block."""
+    value = request.param
+    assert isinstance(value, bool)
+    return value

@@ -18,14 +18,6 @@ from web import accounts
 from web.app import app
 
 
-@pytest.fixture(params=[False, True], ids=["full", "partial"])
-def htmx(request: pytest.FixtureRequest) -> bool:
-    """Each page test runs twice: as a browser loads the page, and as htmx asks for its content block."""
-    value = request.param
-    assert isinstance(value, bool)
-    return value
-
-
 @pytest.fixture
 def admin(session: Session) -> User:
     return make_user(session, Role.admin)

@@ -24,14 +24,6 @@ CANARY_ADDRESS = "17 Canary Secret Mews"
 CANARY_POSTCODE = "ZZ99 7QX"
 
 
-@pytest.fixture(params=[False, True], ids=["full", "partial"])
-def htmx(request: pytest.FixtureRequest) -> bool:
-    """Each page test runs twice: as a browser loads the page, and as htmx asks for its content block."""
-    value = request.param
-    assert isinstance(value, bool)
-    return value
-
-
 def get_page(client: TestClient, url: str, *, htmx: bool, status: int = 200) -> BeautifulSoup:
     response = client.get(url, headers=HTMX if htmx else {})
     return parse(response, htmx=htmx, status=status)

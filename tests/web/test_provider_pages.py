@@ -23,14 +23,6 @@ HOUR = timedelta(hours=1)
 SECRET_ADDRESS = "17 Canary Secret Mews"
 
 
-@pytest.fixture(params=[False, True], ids=["full", "partial"])
-def htmx(request: pytest.FixtureRequest) -> bool:
-    """Each page test runs twice: as a browser loads the page, and as htmx asks for its content block."""
-    value = request.param
-    assert isinstance(value, bool)
-    return value
-
-
 @pytest.fixture
 def provider(session: Session) -> Organisation:
     return make_organisation(session, name="Juniper Trust")
