@@ -3,6 +3,8 @@
 import csv
 import io
 import itertools
+import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -94,10 +96,19 @@ def make_user(session: Session, role: Role, organisation: Organisation | None = 
 
 
 def log_in(client: TestClient, user: User) -> TestClient:
-    """Log the client in as `user` through the API, so every later request carries the cookie."""
+    """Log the client in as `user` through the API, so every later request carries the cookie and its CSRF token."""
     response = client.post("/api/auth/login", json={"email": user.email, "password": PASSWORD})
     assert response.status_code == 200, response.text
+    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
     return client
+
+
+def csrf_header(client: TestClient) -> dict[str, str]:
+    """The CSRF header htmx sends for this client's log-in, read from `hx-headers` on a page's `<body>`."""
+    match = re.search(r"<body hx-headers='([^']*)'", client.get("/").text)
+    assert match, "a logged-in page carries the CSRF header for htmx"
+    headers: dict[str, str] = json.loads(match.group(1))
+    return headers
 
 
 def house_csv(*houses: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 from sqlmodel import Session
 
 from capacity import service as capacity_service
@@ -18,6 +18,7 @@ from web import accounts
 from web.accounts import UserCreate
 from web.api.vocabularies import vocabularies
 from web.authz import Permission
+from web.csrf import PageForm
 from web.deps import PathId, SessionDep, is_htmx, require, valid_organisation_id
 from web.pages import render, templates
 
@@ -84,10 +85,8 @@ def admin_home(request: Request, user: Administrator, session: SessionDep) -> Re
 # Organisations ------------------------------------------------------------------------------------
 
 
-class OrganisationForm(BaseModel):
+class OrganisationForm(PageForm):
     """The organisation form's fields as sent; the checkbox is present only when ticked."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(default="", max_length=TEXT_CAP)
     type: str = Field(default="", max_length=TEXT_CAP)
@@ -224,10 +223,8 @@ def admin_organisation_update(
 # Accounts and roles -------------------------------------------------------------------------------
 
 
-class UserForm(BaseModel):
+class UserForm(PageForm):
     """The new-account form's fields as sent."""
-
-    model_config = ConfigDict(extra="forbid")
 
     email: str = Field(default="", max_length=TEXT_CAP)
     organisation_id: str = Field(default="", max_length=TEXT_CAP)
@@ -235,10 +232,8 @@ class UserForm(BaseModel):
     password: str = Field(default="", max_length=TEXT_CAP)
 
 
-class UserChange(BaseModel):
+class UserChange(PageForm):
     """A change to one account from its row: a new role, or `active` "no" to disable it and "yes" to enable it."""
-
-    model_config = ConfigDict(extra="forbid")
 
     role: str = Field(default="", max_length=TEXT_CAP)
     active: str = Field(default="", max_length=TEXT_CAP)

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from capacity.errors import ConflictError, DomainError, InvalidError, NotFoundError
 from matching.service import HouseIndex
-from web import admin_pages, api, coordinator_pages, gaps, headers, pages, provider_pages
+from web import admin_pages, api, coordinator_pages, csrf, gaps, headers, pages, provider_pages
 from web.deps import is_htmx
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -81,6 +81,8 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     application.state.house_index = HouseIndex()
+    # The last added runs first: the headers go on every answer, the Origin check's refusals too.
+    application.middleware("http")(csrf.refuse_cross_site)
     application.middleware("http")(headers.security_headers)
     application.add_exception_handler(DomainError, _domain_error)
     application.add_exception_handler(RequestValidationError, _request_validation_error)

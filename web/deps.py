@@ -9,7 +9,7 @@ from sqlmodel import Session
 from capacity import service as capacity_service
 from capacity.models import MAX_ID, Bed, House, Organisation, User
 from matching.service import HouseIndex
-from web import accounts, authz
+from web import accounts, authz, csrf
 from web.authz import Permission
 from web.db import get_session
 from web.settings import Settings, get_settings
@@ -36,26 +36,39 @@ def session_cookie_name(settings: Settings) -> str:
     return "__Host-safebeds" if settings.secure_cookies else "safebeds_session"
 
 
-def session_token(request: Request, settings: SettingsDep) -> str | None:
-    """Return the log-in token from the session cookie or an `Authorization: Bearer` header."""
+def bearer_token(request: Request) -> str | None:
+    """Return the log-in token of an `Authorization: Bearer` header, if any."""
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and credentials:
+    if scheme.lower() == "bearer" and credentials.strip():
         return credentials.strip()
-    return request.cookies.get(session_cookie_name(settings))
+    return None
 
 
-def optional_user(
-    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(session_token)]
-) -> User | None:
-    """Return the logged-in user, or None."""
+def session_token(request: Request, settings: SettingsDep) -> str | None:
+    """Return the log-in token from an `Authorization: Bearer` header or the session cookie."""
+    return bearer_token(request) or request.cookies.get(session_cookie_name(settings))
+
+
+async def optional_user(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
+    """Return the logged-in user, or None; a change sent with the session cookie must carry its CSRF token."""
+    token = bearer_token(request)
+    from_cookie = token is None
+    token = token or request.cookies.get(session_cookie_name(settings))
     if not token:
         return None
-    return accounts.resume_session(
+    user = accounts.resume_session(
         session=session,
         token=token,
         idle=settings.session_idle,
         absolute=settings.session_absolute,
     )
+    if user is not None and from_cookie:
+        request.state.csrf_token = csrf.token_for(token)
+        await csrf.check_token(request, token)
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
 def is_htmx(request: Request) -> bool:
@@ -63,7 +76,7 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def current_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
+def current_user(request: Request, user: OptionalUser) -> User:
     """Return the logged-in user, or answer 401 (and send an htmx click whose session has ended to the log-in page)."""
     if user is None:
         headers = {"WWW-Authenticate": "Bearer"}

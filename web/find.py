@@ -3,7 +3,7 @@
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from capacity.models import MAX_ID
 from capacity.vocab import (
@@ -22,6 +22,7 @@ from capacity.vocab import (
 from matching.eligibility import Reason
 from matching.models import AgeBand, Fallback, RequestCreate, RequestNeeds, SearchResult, Urgency
 from matching.reporting import FALLBACK_WORDS
+from web.csrf import PageForm
 
 URGENCY_WORDS = {Urgency.tonight: "Tonight", Urgency.within_72h: "Within 72 hours", Urgency.planned: "Planned"}
 AGE_WORDS = {
@@ -33,15 +34,12 @@ AGE_WORDS = {
     AgeBand.age_65_plus: "65 or over",
 }
 
-
 # Fields of the form that are not needs themselves, or not in the needs' shape.
 NOT_NEEDS = {"children", "no_interpreter", "exploitation_type", "reference", "house_id", "fallback", "found_area"}
 
 
-class FindForm(BaseModel):
+class FindForm(PageForm):
     """The form's fields as sent: text, repeated fields as lists, and checkboxes present only when ticked."""
-
-    model_config = ConfigDict(extra="forbid")
 
     urgency: str = Urgency.tonight
     nrm_stage: str = NrmStage.pre_nrm

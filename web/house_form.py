@@ -4,7 +4,7 @@ import re
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 from pydantic_core import ErrorDetails
 
 from capacity.models import House, HouseCreate
@@ -19,6 +19,7 @@ from capacity.vocab import (
     label,
     language_name,
 )
+from web.csrf import PageForm
 
 # What each field is called on the form, in the order the form asks: problems are listed in this order.
 FIELD_LABELS = {
@@ -44,13 +45,11 @@ CHECKBOX_GROUPS = ("genders", "nrm_stages", "languages", "specialisms", "extra_s
 NUMBERS = {"max_children": 0, "max_child_age": 0, "max_stay_days": None}
 
 
-class HouseForm(BaseModel):
+class HouseForm(PageForm):
     """The form's fields as sent: text kept as typed, repeated fields as lists, ticks present only when ticked.
 
     The lengths are far above the model's own limits, which then name the problem in words; these only stop abuse.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     display_name: str = Field(default="", max_length=1000)
     area: str = Field(default="", max_length=64)

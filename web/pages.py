@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
+from markupsafe import Markup
 from sqlmodel import Session
 
 from capacity import clock, vocab
@@ -19,14 +20,14 @@ from matching import holds
 from matching import service as matching_service
 from matching.models import DeclineReason, Fallback, Hold, HoldStatus, PlacementRequest, RequestCreate, RequestNeeds
 from matching.service import HouseIndex
-from web import accounts, authz
+from web import accounts, authz, csrf
 from web.api import holds as holds_api
 from web.api import houses as houses_api
 from web.api.auth import log_out, set_session_cookie
 from web.api.holds import ReadableHold, decidable_hold
 from web.api.requests import readable_request
 from web.authz import Permission
-from web.deps import CurrentUser, HouseIndexDep, SessionDep, SettingsDep, is_htmx, optional_user, require
+from web.deps import CurrentUser, HouseIndexDep, OptionalUser, SessionDep, SettingsDep, is_htmx, require
 from web.find import FindForm, HoldForm, choices, fallback_from, gap, needs_and_request_from, needs_from
 from web.settings import Settings
 
@@ -88,6 +89,23 @@ def in_words(duration: timedelta) -> str:
 
 templates.env.globals["ago"] = ago
 
+
+@pass_context
+def csrf_token(context: Context) -> str:
+    """This log-in's CSRF token (empty before log-in), for `hx-headers` and each form's hidden field."""
+    request: Request = context["request"]
+    return str(getattr(request.state, "csrf_token", ""))
+
+
+@pass_context
+def csrf_field(context: Context) -> Markup:
+    """The hidden field every `<form method="post">` carries."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(csrf.FIELD, csrf_token(context))
+
+
+templates.env.globals["csrf_token"] = csrf_token
+templates.env.globals["csrf_field"] = csrf_field
+
 # Each role's pages, in the order the header lists them: (route name, words, who may go there).
 NAVIGATION = [
     ("my_houses", "My houses", Permission.manage_own_houses),
@@ -118,9 +136,7 @@ Next = Annotated[str, Query(alias="next", max_length=2000)]
 
 
 @router.get("/login", name="login_page")
-def login_page(
-    request: Request, user: Annotated[User | None, Depends(optional_user)], next_page: Next = ""
-) -> Response:
+def login_page(request: Request, user: OptionalUser, next_page: Next = "") -> Response:
     """The log-in form; `next` is the page to go on to."""
     if user is not None:
         return redirect(request, "home")
@@ -150,7 +166,7 @@ def login(
 
 
 @router.post("/logout", name="logout")
-def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def logout(request: Request, user: OptionalUser, session: SessionDep, settings: SettingsDep) -> Response:
     """End the session and return to the log-in form."""
     response = redirect(request, "login_page")
     log_out(request=request, response=response, session=session, settings=settings)
@@ -158,9 +174,7 @@ def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Resp
 
 
 @router.get("/", name="home")
-def home(
-    request: Request, user: Annotated[User | None, Depends(optional_user)], session: SessionDep, settings: SettingsDep
-) -> Response:
+def home(request: Request, user: OptionalUser, session: SessionDep, settings: SettingsDep) -> Response:
     """Each role's start page: houses for officers, coordinators and providers, aggregates for commissioners."""
     if user is None:
         return redirect(request, "login_page")

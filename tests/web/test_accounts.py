@@ -12,7 +12,7 @@ from sqlmodel import Session, func, select
 from capacity.models import Organisation, User
 from capacity.vocab import OrganisationType, Role
 from tests.factories import PASSWORD, log_in, make_organisation, make_user
-from web import accounts
+from web import accounts, csrf
 from web.app import app
 from web.settings import Settings, get_settings
 
@@ -171,7 +171,8 @@ def test_logout_ends_the_session(client: TestClient, session: Session) -> None:
     token = log_in_for_token(client, user)
     other_token = log_in_for_token(client, user)
     client.cookies.clear()
-    response = client.post("/api/auth/logout", headers=as_cookie(token))
+    assert client.post("/api/auth/logout", headers=as_cookie(token)).status_code == 403, "not without the CSRF token"
+    response = client.post("/api/auth/logout", headers=as_cookie(token) | {"X-CSRF-Token": csrf.token_for(token)})
     assert response.status_code == 204
     assert cookie_attributes(response)["max-age"] == "0"
     assert client.get("/api/auth/me", headers=as_cookie(token)).status_code == 401

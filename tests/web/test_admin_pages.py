@@ -425,7 +425,7 @@ def test_disabling_an_account_ends_its_sessions_at_once_and_enabling_restores_it
     assert admin_client.get("/api/auth/me", headers=as_officer).status_code == 401
     if htmx:
         row = one(BeautifulSoup(response.text, "html.parser"), "tr", id=f"user-{officer.id}")
-        assert "Disabled" in text_of(row) and one(row, "input", type="hidden")["value"] == "yes"
+        assert "Disabled" in text_of(row) and row.select("input[name=active]")[0]["value"] == "yes"
     change(admin_client, officer, {"active": "yes"}, htmx=htmx)
     session.refresh(officer)
     assert officer.is_active is True

@@ -25,7 +25,7 @@ def test_the_page_is_a_form_of_needs_with_a_label_on_every_field(officer_client:
     assert page.status_code == 200
     soup = BeautifulSoup(page.text, "html.parser")
     assert soup.find("html") is not None and soup.find("form", attrs={"hx-post": "/find"}) is not None
-    fields = soup.select("form input:not([type=checkbox]), form select")
+    fields = soup.select("form input:not([type=checkbox]):not([type=hidden]), form select")
     assert fields, "the form has fields"
     for field in fields:
         assert soup.find("label", attrs={"for": field["id"]}) is not None, f"{field['name']} has no label"

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from capacity.models import House, Organisation, User
 from capacity.vocab import Role
-from tests.factories import PASSWORD, log_in, make_house, make_organisation, make_user
+from tests.factories import PASSWORD, csrf_header, log_in, make_house, make_organisation, make_user
 from web.app import app
 from web.pages import in_words
 from web.settings import Settings, get_settings
@@ -184,8 +184,10 @@ def test_logout_ends_the_session(client: TestClient, session: Session) -> None:
     logout_form = one(home, "form", **{"class": "signed-in"})
     assert logout_form.get("method") == "post"
     assert path_of(logout_form.get("action")) == "/logout"
+    (token_field,) = logout_form.select("input[type=hidden][name=csrf_token]")
 
-    response = client.post("/logout", follow_redirects=False)
+    assert client.post("/logout", follow_redirects=False).status_code == 403, "not without the form's token"
+    response = client.post("/logout", data={"csrf_token": token_field["value"]}, follow_redirects=False)
     assert response.status_code == 303
     assert path_of(response.headers["location"]) == "/login"
     assert "Max-Age=0" in response.headers["set-cookie"]
@@ -453,6 +455,7 @@ def test_behind_an_https_proxy_every_url_is_a_path(
     page = parse(home, htmx=htmx)
     assert house_rows(page) and page.find(id="capacity-heading") is not None
     assert_every_url_is_a_path(home)
+    client.headers.update(csrf_header(client))
     assert_every_url_is_a_path(client.post(f"/houses/{own_house.id}/confirm", headers=PROXIED | HTMX))
 
     assert_redirects_to_path(client.post("/logout", headers=headers, follow_redirects=False), "/login")

@@ -1,12 +1,12 @@
 """Log in and out."""
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
-from sqlmodel import Session, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from capacity.models import UserPublic
-from web import accounts
+from web import accounts, csrf
 from web.accounts import LoginForm
-from web.deps import CurrentUser, SessionDep, SettingsDep, session_cookie_name, session_token
+from web.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep, session_cookie_name, session_token
 from web.settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -14,7 +14,8 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 class LoginResult(SQLModel):
     user: UserPublic
-    token: str
+    token: str = Field(description="Send as `Authorization: Bearer <token>`; or keep the cookie set with it")
+    csrf_token: str = Field(description="With the cookie, send this in an `X-CSRF-Token` header on every change")
 
 
 def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
@@ -46,11 +47,13 @@ def login(form: LoginForm, response: Response, session: SessionDep, settings: Se
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong email or password")
     token = accounts.start_session(session=session, user=user)
     set_session_cookie(response, token, settings)
-    return LoginResult(user=UserPublic.model_validate(user), token=token)
+    return LoginResult(user=UserPublic.model_validate(user), token=token, csrf_token=csrf.token_for(token))
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, name="api_logout")
-def logout(request: Request, response: Response, session: SessionDep, settings: SettingsDep) -> None:
+def logout(
+    request: Request, response: Response, user: OptionalUser, session: SessionDep, settings: SettingsDep
+) -> None:
     """End this log-in session, if it is still live, and clear the cookie either way."""
     log_out(request=request, response=response, session=session, settings=settings)
 
