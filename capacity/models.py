@@ -371,6 +371,9 @@ class User(SQLModel, table=True):
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     is_active: bool = True
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # A TOTP second factor: the shared secret (base32), and the last time step used, so a code works once.
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_last_step: int | None = Field(default=None, sa_type=sa.BigInteger)
 
 
 class UserPublic(SQLModel):

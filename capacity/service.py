@@ -8,7 +8,8 @@ from enum import StrEnum
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from capacity import clock
+from capacity import audit, clock
+from capacity.audit import Action
 from capacity.errors import ConflictError
 from capacity.models import (
     Bed,
@@ -142,6 +143,8 @@ def describe_houses(
         }
         shape = HouseConfidential if show_address(house) else HousePublic
         described.append(shape.model_validate(house, update=extra))
+    shown = [house.id for house in houses if show_address(house)]
+    audit.record_each(session, Action.view_address, object_type="house", object_ids=shown)
     return described
 
 

@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from capacity import clock
+from capacity import audit, clock
 from capacity import service as capacity_service
+from capacity.audit import Action
 from capacity.errors import InvalidError
 from capacity.models import User
 from matching import holds, solver
@@ -70,6 +71,7 @@ def queue(*, session: Session) -> list[QueuedRequest]:
         for request in waiting
         if request.id is not None
     ]
+    audit.record_each(session, Action.view_needs, object_type="request", object_ids=[q.id for q in queued])
     return sorted(queued, key=lambda q: -q.priority)
 
 

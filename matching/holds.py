@@ -17,8 +17,9 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from capacity import clock
+from capacity import audit, clock
 from capacity import service as capacity_service
+from capacity.audit import Action
 from capacity.errors import ConflictError, DomainError, InvalidError
 from capacity.models import Bed, House, User
 from capacity.vocab import BedStatus, NrmStage
@@ -199,6 +200,8 @@ def _reserve(session: Session, wanted: Wanted, *, expires_after: timedelta) -> H
         session.flush()
     except IntegrityError as error:
         raise ConflictError("a bed in this house is already held or occupied; search again") from error
+    detail = f"request {request.id}, house {house.id}, {needed} bed{'s' if needed > 1 else ''}"
+    audit.record(session, Action.hold_created, object_type="hold", object_id=new.id, detail=detail)
     return new
 
 
@@ -246,7 +249,18 @@ def _decide(session: Session, hold: Hold, *, to_status: HoldStatus, by: User | N
         .where(col(Hold.id) == hold.id, col(Hold.status) == HoldStatus.waiting, due)
         .values(status=to_status, decided_at=at, decided_by=by.id if by else None, **values)
     )
-    return int(result.rowcount) == 1
+    if result.rowcount != 1:
+        return False
+    reason = values.get("decline_reason")
+    audit.record(
+        session,
+        Action(f"hold.{to_status}"),
+        object_type="hold",
+        object_id=hold.id,
+        detail=f"request {hold.request_id}, house {hold.house_id}" + (f", reason {reason}" if reason else ""),
+        user=by,
+    )
+    return True
 
 
 def _release_beds(session: Session, hold: Hold) -> None:
@@ -287,6 +301,14 @@ def accept(*, session: Session, hold: Hold, provider: User) -> Placement:
     _set_request(session, hold.request_id, from_status=RequestStatus.held, to_status=RequestStatus.placed)
     placement = Placement(request_id=hold.request_id, hold_id=hold.id, house_id=hold.house_id, started_at=clock.now())
     session.add(placement)
+    audit.record(
+        session,
+        Action.placement_started,
+        object_type="request",
+        object_id=hold.request_id,
+        detail=f"hold {hold.id}, house {hold.house_id}",
+        user=provider,
+    )
     capacity_service.commit(session=session, conflict="this hold was accepted a moment ago")
     session.refresh(hold)
     session.refresh(placement)
@@ -449,6 +471,7 @@ def record_decision(
     if recorded.rowcount != 1:
         session.rollback()
         raise ConflictError("this placement changed a moment ago (another decision, or move-on); reload it")
+    audit.record(session, Action.placement_decision, object_type="placement", object_id=placement.id, detail=decision)
     if decision in _STAGE_AFTER:
         session.exec(
             update(PlacementRequest)
@@ -484,6 +507,8 @@ def move_on(*, session: Session, placement: Placement) -> Placement:
         .where(col(PlacementRequest.id) == placement.request_id)
         .values(status=RequestStatus.closed, closed_at=at)
     )
+    detail = f"request {placement.request_id}, house {placement.house_id}"
+    audit.record(session, Action.placement_moved_on, object_type="placement", object_id=placement.id, detail=detail)
     session.commit()
     session.refresh(placement)
     return placement
@@ -500,6 +525,7 @@ def record_fallback(*, session: Session, request: PlacementRequest, fallback: Fa
     if result.rowcount != 1:
         session.rollback()
         raise ConflictError("only an open request can be closed with a fallback; cancel its hold first")
+    audit.record(session, Action.request_fallback, object_type="request", object_id=request.id, detail=fallback)
     session.commit()
     session.refresh(request)
     return request
@@ -510,6 +536,10 @@ def describe(*, session: Session, hold: Hold, show_address: bool, show_needs: bo
     house = session.get(House, hold.house_id)
     request = session.get(PlacementRequest, hold.request_id)
     assert house is not None and request is not None and hold.id is not None
+    if show_address:
+        audit.record(session, Action.view_address, object_type="house", object_id=house.id, detail=f"hold {hold.id}")
+    if show_needs:
+        audit.record(session, Action.view_needs, object_type="request", object_id=request.id, detail=f"hold {hold.id}")
     return HoldPublic(
         id=hold.id,
         request_id=hold.request_id,

@@ -178,6 +178,9 @@ class PlacementRequest(RequestNeeds, table=True):
     houses_matched: int | None = Field(
         default=None, description="How many houses could take the person when the request was made"
     )
+    purged_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="When its details were removed, leaving what reports count"
+    )
 
 
 class RequestReason(SQLModel, table=True):

@@ -8,8 +8,9 @@ from datetime import timedelta
 import numpy as np
 from sqlmodel import Session, col, func, select
 
-from capacity import clock
+from capacity import audit, clock
 from capacity import service as capacity_service
+from capacity.audit import Action
 from capacity.errors import InvalidError
 from capacity.models import Bed, House, Organisation, User
 from capacity.vocab import BedStatus
@@ -59,6 +60,7 @@ def create(
     for other_id, kind in links:
         session.add(RequestLink(request_id=request.id, other_id=other_id, kind=kind))
         session.add(RequestLink(request_id=other_id, other_id=request.id, kind=kind))
+    audit.record(session, Action.request_created, object_type="request", object_id=request.id, user=officer)
     session.commit()
     session.refresh(request)
     return request
@@ -153,6 +155,7 @@ def family(*, session: Session, request_ids: Iterable[int]) -> set[int]:
 def describe(*, session: Session, request: PlacementRequest) -> RequestPublic:
     """A request as its officers see it, with the requests it is linked to."""
     found = links(session=session, request_ids=[request.id or 0])
+    audit.record(session, Action.view_needs, object_type="request", object_id=request.id)
     return RequestPublic.model_validate(
         request,
         update={

@@ -8,7 +8,9 @@ from itertools import zip_longest
 from pydantic import ValidationError
 from sqlmodel import Session, SQLModel
 
+from capacity import audit
 from capacity import service as capacity_service
+from capacity.audit import Action
 from capacity.errors import InvalidError
 from capacity.models import HouseCreate, Organisation
 from providers import service as providers_service
@@ -213,6 +215,11 @@ def import_houses(*, session: Session, organisation: Organisation, text: str, dr
             session.add(house)
             session.flush()
             session.add_all(providers_service.new_beds(house=house, labels=row.bed_labels))
+            audit.record(session, Action.house_created, object_type="house", object_id=house.id, detail="imported")
+        detail = f"{len(rows)} houses, {beds} beds"
+        audit.record(
+            session, Action.houses_imported, object_type="organisation", object_id=organisation.id, detail=detail
+        )
         capacity_service.commit(session=session, conflict="another import or edit added a house of the same name")
     except BaseException:
         session.rollback()

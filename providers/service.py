@@ -7,8 +7,9 @@ from pydantic import ValidationError
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from capacity import clock
+from capacity import audit, clock
 from capacity import service as capacity_service
+from capacity.audit import Action
 from capacity.errors import ConflictError, InvalidError
 from capacity.models import (
     Bed,
@@ -32,6 +33,8 @@ def register_organisation(*, session: Session, data: OrganisationCreate) -> Orga
         raise ConflictError(f"an organisation called {data.name!r} already exists")
     organisation = Organisation.model_validate(data, update={"created_at": clock.now()})
     session.add(organisation)
+    session.flush()
+    audit.record(session, Action.organisation_created, object_type="organisation", object_id=organisation.id)
     capacity_service.commit(session=session, conflict="an organisation with that name already exists")
     session.refresh(organisation)
     return organisation
@@ -45,8 +48,12 @@ def update_organisation(*, session: Session, organisation: Organisation, data: O
         existing = capacity_service.get_organisation_by_name(session=session, name=changes["name"])
         if existing is not None and existing.id != organisation.id:
             raise ConflictError(f"an organisation called {changes['name']!r} already exists")
+    detail = audit.changed_fields(organisation.model_dump(), changes)
     organisation.sqlmodel_update(changes)
     session.add(organisation)
+    audit.record(
+        session, Action.organisation_changed, object_type="organisation", object_id=organisation.id, detail=detail
+    )
     capacity_service.commit(session=session, conflict="an organisation with that name already exists")
     session.refresh(organisation)
     return organisation
@@ -101,6 +108,7 @@ def create_house(
     session.add(house)
     session.flush()
     session.add_all(new_beds(house=house, labels=labels))
+    audit.record(session, Action.house_created, object_type="house", object_id=house.id, detail=f"{len(labels)} beds")
     capacity_service.commit(
         session=session, conflict="this organisation already has a house of that name, or the bed labels repeat"
     )
@@ -120,9 +128,11 @@ def update_house(*, session: Session, house: House, data: HouseUpdate) -> House:
         raise InvalidError(".".join(str(p) for p in first["loc"]) or "house", first["msg"]) from error
     if valid.display_name.casefold() != house.display_name.casefold():
         _check_name_is_new(session=session, organisation_id=house.organisation_id, display_name=valid.display_name)
+    detail = audit.changed_fields(house.model_dump(), valid.model_dump(include=set(changes)))
     house.sqlmodel_update(valid.model_dump(include=set(changes)))
     house.updated_at = clock.now()
     session.add(house)
+    audit.record(session, Action.house_changed, object_type="house", object_id=house.id, detail=detail)
     capacity_service.commit(session=session, conflict="this organisation already has a house of that name")
     session.refresh(house)
     return house
@@ -135,6 +145,7 @@ def add_beds(*, session: Session, house: House, labels: Sequence[str]) -> list[B
     ]
     beds = new_beds(house=house, labels=check_bed_labels(labels, existing=existing))
     session.add_all(beds)
+    audit.record(session, Action.beds_added, object_type="house", object_id=house.id, detail=f"{len(beds)} beds")
     capacity_service.commit(session=session, conflict="a bed with that label already exists in this house")
     for bed in beds:
         session.refresh(bed)
@@ -164,6 +175,8 @@ def update_bed(*, session: Session, bed: Bed, data: BedUpdate) -> Bed:
         if changed.rowcount != 1:
             session.rollback()
             raise ConflictError("this bed changed a moment ago (it may have been held); reload and try again")
+        detail = f"house {bed.house_id}: {bed.status} to {changes['status']}"
+        audit.record(session, Action.bed_status, object_type="bed", object_id=bed.id, detail=detail)
     if "label" in changes:
         bed.label = changes["label"]
     session.add(bed)
@@ -180,6 +193,7 @@ def confirm_house(*, session: Session, house: House) -> House:
         session.add(bed)
     house.vacancies_confirmed_at = at
     session.add(house)
+    audit.record(session, Action.house_confirmed, object_type="house", object_id=house.id)
     session.commit()
     session.refresh(house)
     return house

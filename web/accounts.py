@@ -4,14 +4,18 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
+import sqlalchemy as sa
 from pwdlib import PasswordHash
 from pydantic import EmailStr
 from sqlmodel import Field, Session, SQLModel, col, func, select, update
+from zxcvbn import zxcvbn
 
-from capacity import clock
+from capacity import audit, clock
 from capacity import service as capacity_service
-from capacity.errors import ConflictError, InvalidError
+from capacity.audit import Action, AuditEvent
+from capacity.errors import ConflictError, DomainError, InvalidError
 from capacity.models import MAX_ID, StrictInput, User, UTCDateTime
 from capacity.vocab import Role
 
@@ -21,6 +25,11 @@ _DUMMY_HASH = password_hash.hash("not a real password")
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
+# How hard a password must be to guess, on zxcvbn's scale of 0 to 4: 3 is "safely unguessable" online.
+MIN_PASSWORD_SCORE = 3
+# No more than this many failed log-ins per account, and per network address, in each window.
+FAILED_LOG_IN_LIMIT = 10
+FAILED_LOG_IN_WINDOW = timedelta(minutes=5)
 
 
 class LoginSession(SQLModel, table=True):
@@ -33,6 +42,8 @@ class LoginSession(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     last_seen_at: datetime = Field(sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Password right, second factor not yet given: such a session opens nothing but the second-factor page.
+    second_factor_due: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class UserCreate(StrictInput):
@@ -52,9 +63,19 @@ def _hash_token(token: str) -> str:
 
 
 def check_password_rules(password: str, *, email: str) -> None:
-    """Raise InvalidError when a password is the email address (its length is checked by UserCreate)."""
+    """Raise InvalidError for a password that is easy to guess (its length is checked by UserCreate).
+
+    As the NCSC advises: long, not common, no rules about symbols, never expiring. A password is
+    refused if it is the email address, or if zxcvbn (which knows 30,000 common passwords, words,
+    names, dates, keyboard patterns and the email's own parts) rates it guessable.
+    """
     if password.strip().casefold() == email.strip().casefold():
         raise InvalidError("password", "must not be the email address")
+    local, _, domain = email.partition("@")
+    rating = zxcvbn(password[:100], user_inputs=[email, local, *domain.split("."), "safebeds", "safe", "beds"])
+    if rating["score"] < MIN_PASSWORD_SCORE:
+        warning = rating["feedback"]["warning"] or "It would be easy to guess."
+        raise InvalidError("password", f"is too easy to guess. {warning} Try three or four unrelated words.")
 
 
 def get_user_by_email(*, session: Session, email: str) -> User | None:
@@ -91,19 +112,69 @@ def create_user(*, session: Session, data: UserCreate) -> User:
         created_at=clock.now(),
     )
     session.add(user)
+    session.flush()
+    audit.record(session, Action.account_created, object_type="account", object_id=user.id, detail=f"role {user.role}")
     capacity_service.commit(session=session, conflict=f"an account for {email} already exists")
     session.refresh(user)
     return user
 
 
+class Throttled(DomainError):
+    """Too many failed log-ins for this account or from this address: wait `retry_after` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = max(1, -(-retry_after // 60))
+        super().__init__(f"too many failed log-ins: try again in {minutes} minute{'s' if minutes > 1 else ''}")
+        self.retry_after = retry_after
+
+
+def _wait_for(session: Session, *conditions: Any) -> int:
+    """Seconds until fewer than the limit of failed log-ins matching `conditions` fall in the window; 0 if already."""
+    since = clock.now() - FAILED_LOG_IN_WINDOW
+    recent = session.exec(
+        select(AuditEvent.at)
+        .where(col(AuditEvent.action) == Action.login_failed, col(AuditEvent.at) > since, *conditions)
+        .order_by(col(AuditEvent.at).desc())
+        .limit(FAILED_LOG_IN_LIMIT)
+    ).all()
+    if len(recent) < FAILED_LOG_IN_LIMIT:
+        return 0
+    return max(1, int((recent[-1] - since).total_seconds()))
+
+
+def throttled_for(*, session: Session, user: User | None, client: str | None) -> int:
+    """Seconds this account, or this address, must wait before another try; 0 if it need not."""
+    waits = [0]
+    if user is not None:
+        waits.append(_wait_for(session, col(AuditEvent.object_id) == user.id, col(AuditEvent.object_type) == "account"))
+    if client is not None:
+        waits.append(_wait_for(session, col(AuditEvent.client) == client))
+    return max(waits)
+
+
 def authenticate(*, session: Session, email: str, password: str) -> User | None:
-    """Return the active user these credentials belong to, or None."""
+    """Return the active user these credentials belong to, or None; every failure is recorded, and throttled.
+
+    Raises Throttled, without checking the password, while the account or the address (the session's
+    audit actor) has had too many failures in the window.
+    """
     user = get_user_by_email(session=session, email=email)
+    account = "account" if user else None
+    target = user.id if user else None
+    if wait := throttled_for(session=session, user=user, client=audit.actor_of(session).client):
+        audit.record(session, Action.login_throttled, object_type=account, object_id=target)
+        session.commit()
+        raise Throttled(wait)
     if user is None:
         password_hash.verify(password, _DUMMY_HASH)
+        audit.record(session, Action.login_failed, detail="no such account")
+        session.commit()
         return None
     valid, new_hash = password_hash.verify_and_update(password, user.password_hash)
     if not valid or not user.is_active:
+        detail = "wrong password" if not valid else "account disabled"
+        audit.record(session, Action.login_failed, object_type=account, object_id=target, detail=detail)
+        session.commit()
         return None
     if new_hash is not None:
         user.password_hash = new_hash
@@ -112,12 +183,21 @@ def authenticate(*, session: Session, email: str, password: str) -> User | None:
     return user
 
 
-def start_session(*, session: Session, user: User) -> str:
+def start_session(*, session: Session, user: User, second_factor_due: bool = False) -> str:
     """Start a new log-in session for a user and return its token (a fresh one every time)."""
     token = secrets.token_urlsafe(32)
     at = clock.now()
     assert user.id is not None
-    session.add(LoginSession(token_hash=_hash_token(token), user_id=user.id, created_at=at, last_seen_at=at))
+    login = LoginSession(
+        token_hash=_hash_token(token),
+        user_id=user.id,
+        created_at=at,
+        last_seen_at=at,
+        second_factor_due=second_factor_due,
+    )
+    session.add(login)
+    if not second_factor_due:
+        audit.record(session, Action.login, object_type="account", object_id=user.id, user=user)
     session.commit()
     return token
 
@@ -150,17 +230,22 @@ def end_session(*, session: Session, token: str) -> None:
     if login is not None and login.ended_at is None:
         login.ended_at = clock.now()
         session.add(login)
+        audit.record(session, Action.logout, object_type="account", object_id=login.user_id)
         session.commit()
 
 
-def end_all_sessions(*, session: Session, user_id: int) -> None:
-    """End every live session of a user (account disabled, or an admin's "end all sessions")."""
-    session.exec(
+def end_all_sessions(*, session: Session, user_id: int) -> int:
+    """End every live session of a user (account disabled, or an admin's "end all sessions"); return how many."""
+    ended = session.exec(
         update(LoginSession)
         .where(col(LoginSession.user_id) == user_id, col(LoginSession.ended_at).is_(None))
         .values(ended_at=clock.now())
     )
+    count = int(ended.rowcount)
+    detail = f"{count} session{'s' if count != 1 else ''} ended"
+    audit.record(session, Action.sessions_ended, object_type="account", object_id=user_id, detail=detail)
     session.commit()
+    return count
 
 
 def last_log_ins(*, session: Session) -> dict[int, datetime]:
@@ -181,6 +266,11 @@ def check_own_change(*, actor: User, user: User, role: Role | None, is_active: b
 
 def update_user(*, session: Session, user: User, role: Role | None, is_active: bool | None) -> User:
     """Change an account's role or active flag; disabling it ends its sessions."""
+    changes = []
+    if role is not None and role != user.role:
+        changes.append(f"role {user.role} to {role}")
+    if is_active is not None and is_active != user.is_active:
+        changes.append("enabled" if is_active else "disabled")
     if role is not None:
         organisation = capacity_service.get_organisation(session=session, organisation_id=user.organisation_id)
         if role == Role.provider and (organisation is None or not capacity_service.is_provider(organisation)):
@@ -189,6 +279,8 @@ def update_user(*, session: Session, user: User, role: Role | None, is_active: b
     if is_active is not None:
         user.is_active = is_active
     session.add(user)
+    detail = ", ".join(changes) or "no change"
+    audit.record(session, Action.account_changed, object_type="account", object_id=user.id, detail=detail)
     session.commit()
     if not user.is_active and user.id is not None:
         end_all_sessions(session=session, user_id=user.id)

@@ -4,13 +4,17 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from capacity import audit
+from capacity.audit import Action
 from capacity.errors import ConflictError, DomainError, InvalidError, NotFoundError
 from matching.service import HouseIndex
 from web import admin_pages, api, coordinator_pages, csrf, gaps, headers, pages, provider_pages
@@ -39,9 +43,22 @@ def _request_validation_error(request: Request, error: Exception) -> JSONRespons
     return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
+def _record_refusal(request: Request, error: StarletteHTTPException) -> None:
+    """A refusal goes in the audit log in a transaction of its own: whatever else was under way is not kept."""
+    session = getattr(request.state, "db", None)
+    if not isinstance(session, Session):
+        return
+    session.rollback()
+    detail = f"{request.method} {request.url.path}: {error.detail}"
+    audit.record(session, Action.denied, detail=detail)
+    session.commit()
+
+
 async def _http_error(request: Request, error: Exception) -> Response:
     """As FastAPI answers, except that a browser opening a page without a session is sent to log in first."""
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == status.HTTP_403_FORBIDDEN:
+        await run_in_threadpool(_record_refusal, request, error)
     wants_page = request.method == "GET" and "text/html" in request.headers.get("accept", "")
     wants_page = wants_page and not is_htmx(request)  # htmx is sent there by HX-Redirect
     if error.status_code == status.HTTP_401_UNAUTHORIZED and wants_page and not request.url.path.startswith("/api/"):

@@ -37,9 +37,14 @@ def get_engine() -> Engine:
 
 
 def get_session() -> Iterator[Session]:
-    """Yield a session for one request."""
+    """Yield a session for one request; what is left pending at its end (the audit of a view) is committed."""
     with Session(get_engine()) as session:
-        yield session
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()
 
 
 def _sqlite_begin(connection: Connection) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Query, Request, status
 from sqlmodel import Session
 
+from capacity import audit
 from capacity import service as capacity_service
 from capacity.models import MAX_ID, Bed, House, Organisation, User
 from matching.service import HouseIndex
@@ -49,8 +50,18 @@ def session_token(request: Request, settings: SettingsDep) -> str | None:
     return bearer_token(request) or request.cookies.get(session_cookie_name(settings))
 
 
-async def optional_user(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
-    """Return the logged-in user, or None; a change sent with the session cookie must carry its CSRF token."""
+def client_address(request: Request) -> str | None:
+    """The network address the request came from (the proxy's own, unless it is a trusted proxy)."""
+    return request.client.host if request.client else None
+
+
+def logged_in_user(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
+    """Return the logged-in user, or None (sync, so the database is used from the thread pool, never the event loop).
+
+    Whoever it is, and from where, is what the audit log records for anything this request does.
+    """
+    request.state.db = session
+    audit.set_actor(session, user=None, client=client_address(request))
     token = bearer_token(request)
     from_cookie = token is None
     token = token or request.cookies.get(session_cookie_name(settings))
@@ -62,9 +73,18 @@ async def optional_user(request: Request, session: SessionDep, settings: Setting
         idle=settings.session_idle,
         absolute=settings.session_absolute,
     )
+    audit.set_actor(session, user=user, client=client_address(request))
     if user is not None and from_cookie:
+        request.state.cookie_token = token
         request.state.csrf_token = csrf.token_for(token)
-        await csrf.check_token(request, token)
+    return user
+
+
+async def optional_user(request: Request, user: Annotated[User | None, Depends(logged_in_user)]) -> User | None:
+    """The logged-in user, or None; a change sent with the session cookie must carry its CSRF token."""
+    cookie_token = getattr(request.state, "cookie_token", None)
+    if user is not None and cookie_token:
+        await csrf.check_token(request, cookie_token)
     return user
 
 

@@ -12,8 +12,9 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 from sqlmodel import Session
 
-from capacity import clock, vocab
+from capacity import audit, clock, vocab
 from capacity import service as capacity_service
+from capacity.audit import Action
 from capacity.errors import ConflictError, DomainError
 from capacity.models import User
 from matching import holds
@@ -406,6 +407,7 @@ def _requests_page(
         rows.append(
             {"request": placement_request, "hold": last, "house_name": names.get(last.house_id) if last else None}
         )
+    audit.record_each(session, Action.view_needs, object_type="request", object_ids=[r.id for r in found])
     context = {"user": user, "rows": rows, "fallbacks": choices()["fallbacks"], "problem": problem}
     status_code = status_code or (status.HTTP_422_UNPROCESSABLE_CONTENT if problem else status.HTTP_200_OK)
     return render(request, "requests.html", context, status_code=status_code)

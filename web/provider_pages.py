@@ -9,7 +9,9 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Upl
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from sqlmodel import Session
 
+from capacity import audit
 from capacity import service as capacity_service
+from capacity.audit import Action
 from capacity.errors import ConflictError, DomainError, InvalidError
 from capacity.models import MAX_ID, Bed, BedUpdate, House, HouseUpdate, Organisation, User
 from capacity.vocab import BedStatus
@@ -352,8 +354,9 @@ def _chosen_organisation(session: Session, user: User, chosen: str) -> Organisat
 
 
 @router.get("/houses/{house_id}/edit", name="edit_house")
-def edit_house(request: Request, house: ManagedHouse, user: CurrentUser) -> Response:
+def edit_house(request: Request, house: ManagedHouse, user: CurrentUser, session: SessionDep) -> Response:
     """Every detail of a house its provider sets, as a form."""
+    audit.record(session, Action.view_address, object_type="house", object_id=house.id, detail="edit form")
     return _form_page(request, user, form_of(house), house=house, organisations=[])
 
 

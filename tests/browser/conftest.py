@@ -93,6 +93,7 @@ class LiveServer:
             login = self.logins[role]
             response = client.post("/api/auth/login", json={"email": login.email, "password": login.password})
             response.raise_for_status()
+            client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
             yield client
 
 

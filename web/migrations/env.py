@@ -8,7 +8,8 @@ from alembic.autogenerate.api import AutogenContext
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
-import capacity.models  # noqa: F401  (registers the tables)
+import capacity.audit  # noqa: F401  (registers the tables)
+import capacity.models  # noqa: F401
 import matching.models  # noqa: F401
 import web.accounts  # noqa: F401
 from capacity.models import EnumList, UTCDateTime
