@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import object_session
 from sqlmodel import Session
 
 from capacity import clock
@@ -17,7 +18,7 @@ from capacity.vocab import OrganisationType, Role
 from matching import service as matching_service
 from matching.models import PlacementRequest, RequestCreate
 from providers import service as providers_service
-from web import accounts
+from web import accounts, totp
 
 # The moment tests that freeze the clock (the `frozen` fixture) start at.
 START = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
@@ -95,9 +96,32 @@ def make_user(session: Session, role: Role, organisation: Organisation | None = 
     return user
 
 
+# The authenticator-app secret of every account that needs a second factor (admins and commissioners).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def second_factor_code(user: User) -> str:
+    """A code for the account's second factor, giving it one if it has none; usable again at the same moment."""
+    session = object_session(user)
+    assert session is not None, "the user is still attached to the test's session"
+    # A code works once per time step; a test's frozen clock would otherwise allow one log-in per account.
+    user.totp_secret, user.totp_last_step = user.totp_secret or TOTP_SECRET, None
+    session.add(user)
+    session.commit()
+    return totp.code_now(user.totp_secret)
+
+
+def credentials(user: User, password: str = PASSWORD) -> dict[str, str]:
+    """What the API's log-in takes for this account: email, password, and a code if its role must give one."""
+    login = {"email": user.email, "password": password}
+    if user.role in totp.ROLES_THAT_MUST:
+        login["code"] = second_factor_code(user)
+    return login
+
+
 def log_in(client: TestClient, user: User) -> TestClient:
     """Log the client in as `user` through the API, so every later request carries the cookie and its CSRF token."""
-    response = client.post("/api/auth/login", json={"email": user.email, "password": PASSWORD})
+    response = client.post("/api/auth/login", json=credentials(user))
     assert response.status_code == 200, response.text
     client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
     return client

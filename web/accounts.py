@@ -56,6 +56,9 @@ class UserCreate(StrictInput):
 class LoginForm(StrictInput):
     email: str = Field(max_length=254)
     password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+    code: str | None = Field(
+        default=None, max_length=20, description="The 6-digit code from an authenticator app, for accounts with one"
+    )
 
 
 def _hash_token(token: str) -> str:
@@ -205,7 +208,7 @@ def start_session(*, session: Session, user: User, second_factor_due: bool = Fal
 def resume_session(*, session: Session, token: str, idle: timedelta, absolute: timedelta) -> User | None:
     """Return the user of a live session and mark it used; None if it ended, idled or aged out."""
     login = session.get(LoginSession, _hash_token(token))
-    if login is None or login.ended_at is not None:
+    if login is None or login.ended_at is not None or login.second_factor_due:
         return None
     at = clock.now()
     if at - login.last_seen_at > idle or at - login.created_at > absolute:
@@ -222,6 +225,28 @@ def resume_session(*, session: Session, token: str, idle: timedelta, absolute: t
         session.add(login)
         session.commit()
     return user
+
+
+def pending_session(*, session: Session, token: str, within: timedelta) -> tuple[LoginSession, User] | None:
+    """The half-way log-in of this token (password right, second factor due) and its user, if still live."""
+    login = session.get(LoginSession, _hash_token(token)) if token else None
+    if login is None or login.ended_at is not None or not login.second_factor_due:
+        return None
+    if clock.now() - login.created_at > within:
+        return None
+    user = session.get(User, login.user_id)
+    if user is None or not user.is_active:
+        return None
+    return login, user
+
+
+def finish_second_factor(*, session: Session, login: LoginSession) -> str:
+    """End a half-way log-in whose code was right and start a full session: a new token, as at every log-in."""
+    user = session.get(User, login.user_id)
+    assert user is not None
+    login.ended_at = clock.now()
+    session.add(login)
+    return start_session(session=session, user=user)
 
 
 def end_session(*, session: Session, token: str) -> None:

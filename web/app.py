@@ -17,7 +17,7 @@ from capacity import audit
 from capacity.audit import Action
 from capacity.errors import ConflictError, DomainError, InvalidError, NotFoundError
 from matching.service import HouseIndex
-from web import admin_pages, api, coordinator_pages, csrf, gaps, headers, pages, provider_pages
+from web import accounts, admin_pages, api, coordinator_pages, csrf, gaps, headers, login_pages, pages, provider_pages
 from web.deps import is_htmx
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -25,6 +25,9 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
+    if isinstance(error, accounts.Throttled):
+        headers = {"Retry-After": str(error.retry_after)}
+        return JSONResponse({"detail": error.message}, status_code=status.HTTP_429_TOO_MANY_REQUESTS, headers=headers)
     if isinstance(error, InvalidError):
         detail = [{"loc": ["body", error.field], "msg": error.message, "type": "value_error"}]
         return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
@@ -106,6 +109,7 @@ def create_app() -> FastAPI:
     application.add_exception_handler(StarletteHTTPException, _http_error)
     application.include_router(api.router)
     application.include_router(pages.router)
+    application.include_router(login_pages.router)
     application.include_router(coordinator_pages.router)
     application.include_router(gaps.router)
     application.include_router(admin_pages.router)

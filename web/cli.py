@@ -91,9 +91,12 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     """Serve the configured database on http://HOST:PORT."""
     import uvicorn
 
-    migrate.upgrade(get_settings().database_url)
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
     typer.echo(f"SafeBeds on http://{host}:{port}  (API docs at /docs; Ctrl+C to stop)")
-    uvicorn.run("web.app:app", host=host, port=port, proxy_headers=False)
+    # Only a trusted proxy's X-Forwarded-* are believed: anyone else could claim any address, or HTTPS.
+    trusted = settings.trusted_proxies.strip()
+    uvicorn.run("web.app:app", host=host, port=port, proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None)
 
 
 @app.command(name="demo")
@@ -120,6 +123,15 @@ def demo_command(
     typer.echo(f"Demo data loaded into {where}: {totals}. All of it is fictional.")
     if loaded.history is not None:
         typer.echo(loaded.history.summary())
+    if "SAFEBEDS_SECOND_FACTOR_REQUIRED" not in os.environ:
+        # The demo's admin and commissioner would otherwise need an authenticator app before a first look.
+        os.environ["SAFEBEDS_SECOND_FACTOR_REQUIRED"] = "false"
+        get_settings.cache_clear()
+    if not get_settings().second_factor_required:
+        typer.echo(
+            "Second factor: OFF for this demo, so admins and commissioners log in with a password alone. "
+            "It is on by default; a real install keeps SAFEBEDS_SECOND_FACTOR_REQUIRED=true."
+        )
     typer.echo("Log in as (each password works only on this demo):")
     for login in loaded.logins:
         typer.echo(f"  {login.role:<13} {login.email:<34} {login.password}")

@@ -4,7 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request, status
+from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -21,10 +21,9 @@ from matching import holds
 from matching import service as matching_service
 from matching.models import DeclineReason, Fallback, Hold, HoldStatus, PlacementRequest, RequestCreate, RequestNeeds
 from matching.service import HouseIndex
-from web import accounts, authz, csrf
+from web import authz, csrf
 from web.api import holds as holds_api
 from web.api import houses as houses_api
-from web.api.auth import log_out, set_session_cookie
 from web.api.holds import ReadableHold, decidable_hold
 from web.api.requests import readable_request
 from web.authz import Permission
@@ -124,54 +123,6 @@ def navigation(user: User) -> list[tuple[str, str]]:
 
 
 templates.env.globals["navigation"] = navigation
-
-
-def local_path(next_page: str) -> str | None:
-    """A path on this site to go on to after logging in, or None: never another site (`//host`, `/\\host`)."""
-    if next_page.startswith("/") and not next_page.startswith(("//", "/\\")) and next_page.isprintable():
-        return next_page
-    return None
-
-
-Next = Annotated[str, Query(alias="next", max_length=2000)]
-
-
-@router.get("/login", name="login_page")
-def login_page(request: Request, user: OptionalUser, next_page: Next = "") -> Response:
-    """The log-in form; `next` is the page to go on to."""
-    if user is not None:
-        return redirect(request, "home")
-    return render(request, "login.html", {"error": None, "email": "", "next": local_path(next_page)})
-
-
-@router.post("/login", name="login")
-def login(
-    request: Request,
-    email: Annotated[str, Form(max_length=254)],
-    password: Annotated[str, Form(max_length=accounts.MAX_PASSWORD_LENGTH)],
-    session: SessionDep,
-    settings: SettingsDep,
-    next_page: Annotated[str, Form(alias="next", max_length=2000)] = "",
-) -> Response:
-    """Check the credentials, start a session and go on to the page asked for, or home."""
-    user = accounts.authenticate(session=session, email=email, password=password)
-    if user is None:
-        context = {"error": "Wrong email or password.", "email": email, "next": local_path(next_page)}
-        return render(request, "login.html", context, status_code=status.HTTP_401_UNAUTHORIZED)
-    going_on = local_path(next_page)
-    response = (
-        RedirectResponse(going_on, status_code=status.HTTP_303_SEE_OTHER) if going_on else redirect(request, "home")
-    )
-    set_session_cookie(response, accounts.start_session(session=session, user=user), settings)
-    return response
-
-
-@router.post("/logout", name="logout")
-def logout(request: Request, user: OptionalUser, session: SessionDep, settings: SettingsDep) -> Response:
-    """End the session and return to the log-in form."""
-    response = redirect(request, "login_page")
-    log_out(request=request, response=response, session=session, settings=settings)
-    return response
 
 
 @router.get("/", name="home")

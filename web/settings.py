@@ -20,6 +20,14 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=30, gt=0, description="A log-in ends after this long unused")
     session_absolute_hours: int = Field(default=12, gt=0, description="A log-in ends this long after it began")
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (set when served over HTTPS)")
+    second_factor_required: bool = Field(
+        default=True, description="Admins and commissioners must log in with a TOTP code as well as a password"
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed "
+        "(comma-separated; * for any); with none, the client address and scheme are the connection's own",
+    )
     hold_expiry_minutes: int = Field(default=120, gt=0, description="A hold lapses this long after it is made")
     recovery_period_days: int = Field(
         default=30, gt=0, description="Support after a positive Reasonable Grounds decision lasts at least this long"

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from capacity.models import HouseCreate
 from capacity.vocab import Role
 from providers import service as providers_service
-from tests.factories import PASSWORD, house_data, log_in, make_house, make_organisation, make_user
+from tests.factories import credentials, house_data, log_in, make_house, make_organisation, make_user
 from web.app import app
 
 CANARY_PASSWORD = "canary-password-9f3b"
@@ -104,7 +104,7 @@ def test_an_internal_validation_failure_is_a_server_error_not_the_callers(
 ) -> None:
     house = make_house(session, make_organisation(session))
     admin = make_user(session, Role.admin)
-    token = client.post("/api/auth/login", json={"email": admin.email, "password": PASSWORD}).json()["token"]
+    token = client.post("/api/auth/login", json=credentials(admin)).json()["token"]
 
     def broken(**_: Any) -> None:
         HouseCreate.model_validate({})

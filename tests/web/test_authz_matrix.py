@@ -30,6 +30,9 @@ PUBLIC = {
     ("GET", "/"),
     ("POST", "/api/auth/login"),
     ("POST", "/api/auth/logout"),
+    # The second step of logging in: it answers only the browser half-way through it (401 otherwise).
+    ("GET", "/login/code"),
+    ("POST", "/login/code"),
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
 }
@@ -37,6 +40,8 @@ PUBLIC = {
 # Who may use each route; every other role gets 403 and an anonymous caller 401.
 ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/auth/me"): EVERY_ROLE,
+    ("GET", "/account"): EVERY_ROLE,
+    ("POST", "/account/second-factor"): EVERY_ROLE,
     ("GET", "/api/vocabularies"): EVERY_ROLE,
     ("GET", "/api/organisations"): frozenset({OFFICER, PROVIDER, COORDINATOR, ADMIN}),
     ("POST", "/api/organisations"): frozenset({ADMIN}),

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from capacity.models import House, Organisation, User
 from capacity.vocab import Role
-from tests.factories import PASSWORD, csrf_header, log_in, make_house, make_organisation, make_user
+from tests.factories import PASSWORD, csrf_header, log_in, make_house, make_organisation, make_user, second_factor_code
 from web.app import app
 from web.pages import in_words
 from web.settings import Settings, get_settings
@@ -446,8 +446,16 @@ def test_behind_an_https_proxy_every_url_is_a_path(
     parse(login_page, htmx=htmx)
 
     user = make_user(session, Role.admin)
+    code = second_factor_code(user)
     response = client.post(
         "/login", data={"email": user.email, "password": PASSWORD}, headers=headers, follow_redirects=False
+    )
+    assert_redirects_to_path(response, "/login/code")
+    code_page = client.get("/login/code", headers=headers)
+    assert_every_url_is_a_path(code_page)
+    (token,) = BeautifulSoup(code_page.text, "html.parser").select("input[name=csrf_token]")
+    response = client.post(
+        "/login/code", data={"code": code, "csrf_token": token["value"]}, headers=headers, follow_redirects=False
     )
     assert_redirects_to_path(response, "/")
     assert_redirects_to_path(client.get("/login", headers=headers, follow_redirects=False), "/")

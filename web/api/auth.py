@@ -3,10 +3,19 @@
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlmodel import Field, Session, SQLModel
 
+from capacity import audit
 from capacity.models import UserPublic
-from web import accounts, csrf
+from web import accounts, csrf, totp
 from web.accounts import LoginForm
-from web.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep, session_cookie_name, session_token
+from web.deps import (
+    CurrentUser,
+    OptionalUser,
+    SessionDep,
+    SettingsDep,
+    client_address,
+    session_cookie_name,
+    session_token,
+)
 from web.settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -39,12 +48,30 @@ def log_out(*, request: Request, response: Response, session: Session, settings:
     response.delete_cookie(session_cookie_name(settings), path="/")
 
 
-@router.post("/login", response_model=LoginResult, name="api_login")
-def login(form: LoginForm, response: Response, session: SessionDep, settings: SettingsDep) -> LoginResult:
-    """Log in with email and password; the session token comes back as a cookie and in the body."""
+@router.post(
+    "/login",
+    response_model=LoginResult,
+    name="api_login",
+    responses={429: {"description": "Too many failed log-ins for this account or address; see Retry-After"}},
+)
+def login(
+    request: Request, form: LoginForm, response: Response, session: SessionDep, settings: SettingsDep
+) -> LoginResult:
+    """Log in with email, password and (for an account with a second factor) the code; the token comes back
+    as a cookie and in the body. An account that must have a second factor sets it up in a browser first."""
+    audit.set_actor(session, user=None, client=client_address(request))
     user = accounts.authenticate(session=session, email=form.email, password=form.password)
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong email or password")
+    if totp.is_required(user, settings):
+        if user.totp_secret is None:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, "this account must set up a second factor: log in once in a browser"
+            )
+        if not form.code:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "this account needs its second-factor code: send code")
+        if not totp.check_code(session, user, form.code):
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong second-factor code")
     token = accounts.start_session(session=session, user=user)
     set_session_cookie(response, token, settings)
     return LoginResult(user=UserPublic.model_validate(user), token=token, csrf_token=csrf.token_for(token))
