@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from capacity import clock
 from capacity.errors import DomainError
@@ -160,3 +160,46 @@ def _refuse_changes(session: OrmSession, _context: Any, _instances: Any) -> None
     for instance in (*session.dirty, *session.deleted):
         if isinstance(instance, AuditEvent) and (instance in session.deleted or session.is_modified(instance)):
             raise AuditIsAppendOnly("the audit log is append-only: an event cannot be changed or deleted")
+
+
+@dataclass(frozen=True)
+class Search:
+    """What to look for in the log; every part optional."""
+
+    action: str = ""  # an action ("hold.accepted") or the group before its dot ("hold")
+    actor_id: int | None = None
+    object_type: str = ""
+    object_id: int | None = None
+    client: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def search(
+    session: Session, wanted: Search, *, before_id: int | None = None, limit: int | None = 100
+) -> list[AuditEvent]:
+    """Events matching `wanted`, newest first; `before_id` pages back from an earlier page's last event."""
+    query = select(AuditEvent)
+    if wanted.action:
+        exact = col(AuditEvent.action) == wanted.action
+        query = query.where(
+            exact if "." in wanted.action else sa.or_(exact, col(AuditEvent.action).startswith(wanted.action + "."))
+        )
+    if wanted.actor_id is not None:
+        query = query.where(col(AuditEvent.actor_id) == wanted.actor_id)
+    if wanted.object_type:
+        query = query.where(col(AuditEvent.object_type) == wanted.object_type)
+    if wanted.object_id is not None:
+        query = query.where(col(AuditEvent.object_id) == wanted.object_id)
+    if wanted.client:
+        query = query.where(col(AuditEvent.client) == wanted.client)
+    if wanted.since is not None:
+        query = query.where(col(AuditEvent.at) >= wanted.since)
+    if wanted.until is not None:
+        query = query.where(col(AuditEvent.at) < wanted.until)
+    if before_id is not None:
+        query = query.where(col(AuditEvent.id) < before_id)
+    query = query.order_by(col(AuditEvent.id).desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.exec(query))

@@ -274,7 +274,9 @@ def _users_page(
     return render(request, "admin/users.html", context, status_code=_refused(request) if problem else 200)
 
 
-def _user_row(request: Request, user: User, session: Session, account: User, problem: str | None) -> HTMLResponse:
+def _user_row(
+    request: Request, user: User, session: Session, account: User, problem: str | None, note: str | None = None
+) -> HTMLResponse:
     """One account's row, for htmx to swap in after a change (or with the reason it was refused)."""
     context = {
         "user": user,
@@ -282,6 +284,7 @@ def _user_row(request: Request, user: User, session: Session, account: User, pro
         "roles": ROLES,
         "saved": None if problem else account.id,
         "problem": (account.id, problem) if problem else None,
+        "note": note,
     }
     response = templates.TemplateResponse(request, "admin/users.html", context, block_name="user_row")
     assert isinstance(response, HTMLResponse)
@@ -387,6 +390,19 @@ def admin_user_update(
         return _user_row(request, user, session, account, problem)
     if problem is not None:
         return _users_page(request, user, session, problem=(user_id, problem))
+    return _see(request, "admin_users", saved=account.id, anchor=f"#user-{account.id}")
+
+
+@router.post("/users/{user_id}/sessions", name="admin_user_end_sessions")
+def admin_user_end_sessions(request: Request, user_id: PathId, user: Administrator, session: SessionDep) -> Response:
+    """End every session of an account (a lost phone, a shared computer), without disabling it."""
+    account = accounts.get_user(session=session, user_id=user_id)
+    if account is None or account.id is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user with id {user_id}")
+    ended = accounts.end_all_sessions(session=session, user_id=account.id)
+    note = f"{ended} session{'s' if ended != 1 else ''} ended."
+    if is_htmx(request):
+        return _user_row(request, user, session, account, None, note=note)
     return _see(request, "admin_users", saved=account.id, anchor=f"#user-{account.id}")
 
 

@@ -17,8 +17,21 @@ from capacity import audit
 from capacity.audit import Action
 from capacity.errors import ConflictError, DomainError, InvalidError, NotFoundError
 from matching.service import HouseIndex
-from web import accounts, admin_pages, api, coordinator_pages, csrf, gaps, headers, login_pages, pages, provider_pages
+from web import (
+    accounts,
+    admin_pages,
+    api,
+    audit_pages,
+    coordinator_pages,
+    csrf,
+    gaps,
+    headers,
+    login_pages,
+    pages,
+    provider_pages,
+)
 from web.deps import is_htmx
+from web.limits import BodyLimit
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -103,6 +116,7 @@ def create_app() -> FastAPI:
     application.state.house_index = HouseIndex()
     # The last added runs first: the headers go on every answer, the Origin check's refusals too.
     application.middleware("http")(csrf.refuse_cross_site)
+    application.add_middleware(BodyLimit)
     application.middleware("http")(headers.security_headers)
     application.add_exception_handler(DomainError, _domain_error)
     application.add_exception_handler(RequestValidationError, _request_validation_error)
@@ -113,6 +127,7 @@ def create_app() -> FastAPI:
     application.include_router(coordinator_pages.router)
     application.include_router(gaps.router)
     application.include_router(admin_pages.router)
+    application.include_router(audit_pages.router)
     application.include_router(provider_pages.router)
     application.add_api_route("/docs", api_docs, methods=["GET"], include_in_schema=False, name="api_docs")
     application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

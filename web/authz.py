@@ -20,6 +20,7 @@ class Permission(StrEnum):
     make_requests = "make_requests"
     view_queue = "view_queue"
     allocate_queue = "allocate_queue"
+    read_audit = "read_audit"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -1,7 +1,5 @@
 """The commissioner's dashboard of unmet need ("the gaps"): aggregates for a period, and each table as CSV."""
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -15,6 +13,7 @@ from capacity.vocab import Area
 from matching import reporting
 from web.authz import Permission
 from web.deps import SessionDep, SettingsDep, is_htmx, require
+from web.downloads import csv_download
 from web.pages import in_words, render
 
 router = APIRouter(include_in_schema=False)
@@ -220,14 +219,6 @@ def gaps_csv(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
     figures = reporting.figures(session=session, start=period.start, end=period.end, stale_after=settings.stale_after)
     found = reporting.tables(figures)[table]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(found.columns)
-    for row in found.rows:
-        writer.writerow(row.cells)
     name = f"safebeds-{table}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
-    return Response(
-        buffer.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    rows = (row.cells for row in found.rows)
+    return csv_download(session, filename=name, columns=found.columns, rows=rows, what=f"gaps table {table}")

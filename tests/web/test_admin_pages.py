@@ -74,7 +74,7 @@ def test_every_admin_route_is_for_admins_alone_in_the_matrix() -> None:
         for method in context.methods or ()
         if method != "HEAD"
     }
-    assert len(routes) == 11
+    assert len(routes) == 14
     assert {route: ALLOWED.get(route) for route in routes} == dict.fromkeys(routes, frozenset({Role.admin}))
 
 
@@ -107,9 +107,9 @@ def test_admin_home_links_each_section_with_its_counts(
     assert text_of(one(page, "h1")) == "Administration"
     items = page.select("ul.admin-sections > li")
     sections = {text_of(one(item, "h2")): text_of(item) for item in items}
-    assert list(sections) == ["Organisations", "Accounts and roles", "Areas and vocabularies"]
+    assert list(sections) == ["Organisations", "Accounts and roles", "Audit log", "Areas and vocabularies"]
     links = [path_of(one(one(item, "h2"), "a")["href"]) for item in items]
-    assert links == ["/admin/organisations", "/admin/users", "/admin/vocabularies"]
+    assert links == ["/admin/organisations", "/admin/users", "/admin/audit", "/admin/vocabularies"]
     organisations = len(capacity_service.get_all_organisations(session=session))
     assert f"{organisations} organisations" in sections["Organisations"]
     assert "running 1 house" in sections["Organisations"]

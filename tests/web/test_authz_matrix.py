@@ -41,6 +41,9 @@ PUBLIC = {
 ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/auth/me"): EVERY_ROLE,
     ("GET", "/account"): EVERY_ROLE,
+    ("GET", "/admin/audit"): frozenset({ADMIN}),
+    ("GET", "/admin/audit.csv"): frozenset({ADMIN}),
+    ("POST", "/admin/users/{user_id}/sessions"): frozenset({ADMIN}),
     ("POST", "/account/second-factor"): EVERY_ROLE,
     ("GET", "/api/vocabularies"): EVERY_ROLE,
     ("GET", "/api/organisations"): frozenset({OFFICER, PROVIDER, COORDINATOR, ADMIN}),
