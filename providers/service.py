@@ -167,7 +167,7 @@ def update_bed(*, session: Session, bed: Bed, data: BedUpdate) -> Bed:
         check_bed_labels([changes["label"]], existing=[b.label for b in siblings if b.id != bed.id])
     if "status" in changes:
         # Only if the bed is still as this person saw it: an officer may have held it a moment ago.
-        at = clock.now()
+        at, was = clock.now(), bed.status
         values = {"status": changes["status"], "status_confirmed_at": at}
         if changes["status"] != bed.status:
             values["status_changed_at"] = at
@@ -175,7 +175,7 @@ def update_bed(*, session: Session, bed: Bed, data: BedUpdate) -> Bed:
         if changed.rowcount != 1:
             session.rollback()
             raise ConflictError("this bed changed a moment ago (it may have been held); reload and try again")
-        detail = f"house {bed.house_id}: {bed.status} to {changes['status']}"
+        detail = f"house {bed.house_id}: {was} to {changes['status']}"
         audit.record(session, Action.bed_status, object_type="bed", object_id=bed.id, detail=detail)
     if "label" in changes:
         bed.label = changes["label"]

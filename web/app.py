@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp
 
 from capacity import audit
 from capacity.audit import Action
@@ -31,7 +32,7 @@ from web import (
     provider_pages,
 )
 from web.deps import is_htmx
-from web.limits import BodyLimit
+from web.settings import get_settings
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -104,20 +105,26 @@ def api_docs(request: Request) -> HTMLResponse:
     )
 
 
+class SafeBeds(FastAPI):
+    """The application, with its security headers outside everything, so that no response goes without them."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return headers.SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app() -> FastAPI:
     """Build the application."""
-    application = FastAPI(
+    application = SafeBeds(
         title="SafeBeds",
         summary="Safe-house and support beds for people found in trafficking and modern slavery.",
         version="0.1.0",
         docs_url=None,
         redoc_url=None,
+        # Anything larger is refused with 413 before a route reads it (a declared length at once, a stream as it grows).
+        max_body_size=get_settings().max_request_bytes,
     )
     application.state.house_index = HouseIndex()
-    # The last added runs first: the headers go on every answer, the Origin check's refusals too.
     application.middleware("http")(csrf.refuse_cross_site)
-    application.add_middleware(BodyLimit)
-    application.middleware("http")(headers.security_headers)
     application.add_exception_handler(DomainError, _domain_error)
     application.add_exception_handler(RequestValidationError, _request_validation_error)
     application.add_exception_handler(StarletteHTTPException, _http_error)

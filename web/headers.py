@@ -3,10 +3,10 @@
 import base64
 import hashlib
 import re
-from collections.abc import Awaitable, Callable
 
-from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Pages load scripts, styles and images from this site only, and never inline script: an injected
 # <script> or onclick="" does not run. No other site may frame a page (clickjacking).
@@ -45,17 +45,32 @@ def allowing_its_inline_scripts(response: HTMLResponse) -> HTMLResponse:
     return response
 
 
-async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Add the headers to every response; HSTS only on a request that came over HTTPS."""
-    response = await call_next(request)
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", POLICY_HEADER)
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["X-Frame-Options"] = "DENY"
-    headers["Referrer-Policy"] = "same-origin"
-    if request.url.scheme == "https":
-        headers["Strict-Transport-Security"] = HSTS
-    if not request.url.path.startswith("/static/"):
-        # Pages and answers carry requests' needs and, for some, addresses: no copy kept anywhere.
-        headers["Cache-Control"] = "no-store"
-    return response
+class SecurityHeaders:
+    """ASGI middleware adding the headers to every response, even those the framework itself sends (413, 500).
+
+    HSTS only on a request that came over HTTPS (behind a proxy: as a trusted proxy says).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", POLICY_HEADER)
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["X-Frame-Options"] = "DENY"
+                headers["Referrer-Policy"] = "same-origin"
+                if scope.get("scheme") == "https":
+                    headers["Strict-Transport-Security"] = HSTS
+                if not scope["path"].startswith("/static/"):
+                    # Pages and answers carry requests' needs and, for some, addresses: no copy kept anywhere.
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=2_000_000, gt=0, description="Largest CSV import accepted")
 
     @property
+    def max_request_bytes(self) -> int:
+        """The largest request body: a CSV upload and room for the rest of its form; nothing else comes near."""
+        return self.max_upload_bytes + 64 * 1024
+
+    @property
     def stale_after(self) -> timedelta:
         return timedelta(hours=self.stale_after_hours)
 

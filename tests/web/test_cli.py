@@ -48,6 +48,8 @@ def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     url = f"sqlite:///{tmp_path / 'safebeds.db'}"
     monkeypatch.setenv("SAFEBEDS_DATABASE_URL", url)
     monkeypatch.setenv("SAFEBEDS_NEW_PASSWORD", NEW_PASSWORD)
+    # `safebeds demo` turns the second factor off in its own environment: undone after each test.
+    monkeypatch.delenv("SAFEBEDS_SECOND_FACTOR_REQUIRED", raising=False)
     forget_configuration()
     yield url
     forget_configuration()
@@ -355,6 +357,7 @@ def test_demo_loads_fictional_london_and_its_history_and_prints_a_log_in_per_rol
     logins = demo_logins(result.stdout)
     assert list(logins) == ["officer", "provider", "commissioner", "admin"]
     assert re.search(r", 120 houses, \d+ beds\. All of it is fictional\.", result.stdout)
+    assert "Second factor: OFF for this demo" in result.stdout
     history = re.search(
         r"^History: (\d+) requests over 7 days: \d+ placed, \d+ unplaced or placed outside", result.stdout, re.M
     )
