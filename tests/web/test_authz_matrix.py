@@ -1,5 +1,6 @@
 """Every route of the app, walked by every role: who may, who may not, and nobody by accident."""
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -256,3 +257,103 @@ def test_an_officer_of_another_force_cannot_read_a_request(
 ) -> None:
     stranger = make_user(session, OFFICER)
     assert call(client, session, "GET", path, world.ids, stranger) == 403
+
+
+# The address canary ----------------------------------------------------------------------------------
+
+# Addresses no page could show by chance: each found anywhere it should not be fails the walk.
+CANARY_WAITING = "Canary-7Q3 Waiting Hold Row"  # a house with a hold not yet accepted
+CANARY_PLACED = "Canary-8K1 Accepted Placement Row"  # the house of the officer's accepted placement
+CANARY_FREE = "Canary-9Z5 Free Beds Lane"  # a house with free beds that every search finds
+CANARIES = (CANARY_WAITING, CANARY_PLACED, CANARY_FREE)
+# Where the officer of the accepted placement is shown its address, while the placement lasts.
+OFFICER_SEES_PLACED = {("GET", "/api/holds"), ("GET", "/api/holds/{hold_id}"), ("GET", "/holds/{hold_id}/panel")}
+
+
+@pytest.fixture
+def canaries(session: Session, world: World) -> dict[str, int | str]:
+    """The world's houses given canary addresses, a third house with free beds, and the accepted hold's id."""
+    placement = holds.get_placement(session=session, placement_id=int(world.ids["placement_id"]))
+    assert placement is not None
+    for house_id, address in ((world.ids["house_id"], CANARY_WAITING), (placement.house_id, CANARY_PLACED)):
+        house = capacity_service.get_house(session=session, house_id=int(house_id))
+        assert house is not None
+        house.address = address
+        session.add(house)
+    session.commit()
+    provider = world.users[PROVIDER]
+    organisation = capacity_service.get_organisation(session=session, organisation_id=provider.organisation_id)
+    assert organisation is not None
+    make_house(session, organisation, beds=4, address=CANARY_FREE, nrm_stages=["pre_nrm", "recovery"])
+    return world.ids | {"accepted_hold_id": placement.hold_id}
+
+
+def walk(
+    client: TestClient, session: Session, ids: dict[str, int | str], user: User | None, *, hold_id: int | str
+) -> dict[tuple[str, str], str]:
+    """Every route as `user`, pages whole and as htmx fragments, with what each answer says (headers included)."""
+    said: dict[tuple[str, str], str] = {}
+    for method, path in sorted(app_routes() - {("GET", "/static")}):
+        for variant in ({}, {"HX-Request": "true"}) if method == "GET" else ({},):
+            headers = dict(variant)
+            if user is not None:
+                headers["Authorization"] = f"Bearer {accounts.start_session(session=session, user=user)}"
+            client.cookies.clear()
+            url = path.format(**(ids | {"hold_id": hold_id}))
+            response = client.request(method, url, headers=headers, follow_redirects=False)
+            said[method, path] = said.get((method, path), "") + str(response.headers) + response.text
+    # And the searches with needs the free house meets, as a person would send them.
+    needs = {"nrm_stage": "recovery", "gender": "female"}
+    for method, path, body in (("POST", "/find", {"data": needs}), ("POST", "/api/search", {"json": needs})):
+        headers = {"Authorization": f"Bearer {accounts.start_session(session=session, user=user)}"} if user else {}
+        response = client.request(method, path, headers=headers, follow_redirects=False, **body)  # type: ignore[arg-type]
+        said[method, path] += response.text
+    return said
+
+
+def leaks(said: dict[tuple[str, str], str], canary: str) -> list[tuple[str, str]]:
+    return sorted(route for route, text in said.items() if canary in text)
+
+
+@pytest.mark.parametrize("role", [None, *Role], ids=["anonymous", *(str(r) for r in Role)])
+def test_the_address_canary_appears_only_where_the_rules_allow(
+    client: TestClient,
+    session: Session,
+    world: World,
+    canaries: dict[str, int | str],
+    role: Role | None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    user = world.users[role] if role is not None else None
+    said = walk(client, session, canaries, user, hold_id=canaries["accepted_hold_id"])
+    said |= {("the log", ""): caplog.text}
+    if role in (PROVIDER, ADMIN):
+        # The house's own organisation and admins see its address: on the board, the edit form, the API.
+        assert leaks(said, CANARY_FREE), "the owner sees its own address somewhere"
+        assert ("the log", "") not in leaks(said, CANARY_FREE)
+        return
+    if role == OFFICER:
+        assert set(leaks(said, CANARY_PLACED)) <= OFFICER_SEES_PLACED
+        assert ("GET", "/holds/{hold_id}/panel") in leaks(said, CANARY_PLACED), "the officer is told where to go"
+    else:
+        assert leaks(said, CANARY_PLACED) == []
+    assert leaks(said, CANARY_WAITING) == [], "a hold not yet accepted gives no address"
+    assert leaks(said, CANARY_FREE) == []
+
+
+def test_another_provider_sees_no_address_but_its_own(
+    client: TestClient, session: Session, world: World, canaries: dict[str, int | str]
+) -> None:
+    said = walk(client, session, canaries, world.other_provider, hold_id=canaries["accepted_hold_id"])
+    assert [leaks(said, canary) for canary in CANARIES] == [[], [], []]
+
+
+def test_once_the_placement_ends_its_officer_no_longer_sees_the_address(
+    client: TestClient, session: Session, world: World, canaries: dict[str, int | str]
+) -> None:
+    placement = holds.get_placement(session=session, placement_id=int(canaries["placement_id"]))
+    assert placement is not None
+    holds.move_on(session=session, placement=placement)
+    said = walk(client, session, canaries, world.users[OFFICER], hold_id=canaries["accepted_hold_id"])
+    assert [leaks(said, canary) for canary in CANARIES] == [[], [], []]
