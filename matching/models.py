@@ -1,7 +1,7 @@
 """Placement requests: a reference and the needs that matter for placement, never a name or a story."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -178,9 +178,30 @@ class PlacementRequest(RequestNeeds, table=True):
     houses_matched: int | None = Field(
         default=None, description="How many houses could take the person when the request was made"
     )
-    purged_at: datetime | None = Field(
-        default=None, sa_type=UTCDateTime, description="When its details were removed, leaving what reports count"
-    )
+
+
+class RequestTally(SQLModel, table=True):
+    """What purged requests counted as in the reports, and how many: never a request, a person, a house or an officer.
+
+    A purge replaces each request closed long enough ago by what the reports counted it as, so that
+    every report gives the same numbers before and after. Kept by day, as reports take any days.
+    """
+
+    __tablename__ = "request_tally"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(index=True, description="The day the requests were made (UTC)")
+    found_area: Area | None = Field(default=None, sa_type=enum_column(Area))
+    gender: Gender = Field(sa_type=enum_column(Gender))
+    nrm_stage: NrmStage = Field(sa_type=enum_column(NrmStage))
+    with_children: bool
+    language_without_interpreter: bool
+    step_free: bool
+    placed: bool
+    placed_quickly: bool = Field(description="Placed within 24 hours of the request")
+    fallback: Fallback | None = Field(default=None, sa_type=enum_column(Fallback))
+    reason: str | None = Field(default=None, max_length=32, description="The main reason it was not placed in time")
+    requests: int = Field(ge=1)
 
 
 class RequestReason(SQLModel, table=True):

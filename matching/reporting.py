@@ -31,7 +31,7 @@ from capacity.vocab import (
     region_of,
 )
 from matching.eligibility import Reason
-from matching.models import Fallback, Placement, PlacementRequest, RequestReason, RequestStatus
+from matching.models import Fallback, Placement, PlacementRequest, RequestReason, RequestStatus, RequestTally
 from matching.table import ORDER
 
 PLACED_QUICKLY = timedelta(hours=24)
@@ -135,10 +135,10 @@ class Tally:
         """Not placed through SafeBeds: still waiting, or gone elsewhere."""
         return self.requests - self.placed
 
-    def count(self, *, placed: bool, quickly: bool) -> None:
-        self.requests += 1
-        self.placed += placed
-        self.placed_quickly += quickly
+    def count(self, *, placed: bool, quickly: bool, times: int = 1) -> None:
+        self.requests += times
+        self.placed += placed * times
+        self.placed_quickly += quickly * times
 
 
 @dataclass(frozen=True)
@@ -216,6 +216,9 @@ def figures(*, session: Session, start: date, end: date, stale_after: timedelta)
     ):
         reasons_of[reason.request_id].append(reason)
 
+    now = clock.now()
+    outcomes = [(outcome(r, placed_at.get(r.id or 0), reasons_of[r.id or 0], now=now), 1) for r in found]
+    outcomes += [(tallied(tally), tally.requests) for tally in tallies(session=session, start=start, end=end)]
     total = Tally()
     groups = {group: Tally() for group in Group}
     areas: dict[Area | None, Tally] = {area: Tally() for area in LONDON_AREAS}
@@ -223,33 +226,24 @@ def figures(*, session: Session, start: date, end: date, stale_after: timedelta)
     fallbacks: Counter[Fallback] = Counter()
     reasons: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     waiting = gone_elsewhere = 0
-    now = clock.now()
-    for request in found:
-        request_id, created_at = request.id, request.created_at
-        assert request_id is not None
-        started = placed_at.get(request_id)
-        placed = started is not None
-        quickly = started is not None and started - created_at <= PLACED_QUICKLY
+    for counted, times in outcomes:
         for tally in (
             total,
-            months[created_at.date().replace(day=1)],
-            areas.setdefault(request.found_area, Tally()),
-            *(groups[g] for g in _groups(request)),
+            months[counted.day.replace(day=1)],
+            areas.setdefault(counted.found_area, Tally()),
+            *(groups[g] for g in counted.groups()),
         ):
-            tally.count(placed=placed, quickly=quickly)
-        if not placed:
-            if request.status in (RequestStatus.open, RequestStatus.held):
-                waiting += 1
+            tally.count(placed=counted.placed, quickly=counted.placed_quickly, times=times)
+        if not counted.placed:
+            if counted.waiting:
+                waiting += times
             else:
-                gone_elsewhere += 1
-            if request.fallback is not None:
-                fallbacks[request.fallback] += 1
-        # A request still waiting, made less than 24 hours ago, may yet be placed in time: not counted yet.
-        may_yet_be = request.status in (RequestStatus.open, RequestStatus.held) and now - created_at < PLACED_QUICKLY
-        if not quickly and not may_yet_be:
-            counted = reasons[main_reason(request.houses_matched, reasons_of[request_id])]
-            counted[0] += 1
-            counted[1] += not placed
+                gone_elsewhere += times
+            if counted.fallback is not None:
+                fallbacks[counted.fallback] += times
+        if counted.reason is not None:
+            reasons[counted.reason][0] += times
+            reasons[counted.reason][1] += 0 if counted.placed else times
     return Figures(
         start=start,
         end=end,
@@ -265,16 +259,81 @@ def figures(*, session: Session, start: date, end: date, stale_after: timedelta)
     )
 
 
-def _groups(request: PlacementRequest) -> list[Group]:
-    """The groups a request counts in."""
-    found = [_BY_GENDER[request.gender], _BY_STAGE[request.nrm_stage]]
-    if request.children:
-        found.append(Group.with_children)
-    if request.languages and not request.interpreter_ok:
-        found.append(Group.language_without_interpreter)
-    if request.needs_step_free:
-        found.append(Group.step_free)
-    return found
+@dataclass(frozen=True)
+class Outcome:
+    """What one request counts as in every report: all that a purge keeps of it (as a `RequestTally`)."""
+
+    day: date
+    found_area: Area | None
+    gender: Gender
+    nrm_stage: NrmStage
+    with_children: bool
+    language_without_interpreter: bool
+    step_free: bool
+    placed: bool
+    placed_quickly: bool
+    fallback: Fallback | None
+    reason: str | None  # the main reason it counts under, if it counts as not placed within 24 hours
+    waiting: bool  # still open or held: never so for a closed (or purged) request
+
+    def groups(self) -> list[Group]:
+        """The groups it counts in."""
+        found = [_BY_GENDER[self.gender], _BY_STAGE[self.nrm_stage]]
+        flags = (
+            (self.with_children, Group.with_children),
+            (self.language_without_interpreter, Group.language_without_interpreter),
+            (self.step_free, Group.step_free),
+        )
+        return found + [group for flag, group in flags if flag]
+
+
+def outcome(
+    request: PlacementRequest, started: datetime | None, reasons: Iterable[RequestReason], *, now: datetime
+) -> Outcome:
+    """What a request counts as, given when it was first placed (if it was) and what ruled houses out for it."""
+    placed = started is not None
+    quickly = started is not None and started - request.created_at <= PLACED_QUICKLY
+    waiting = request.status in (RequestStatus.open, RequestStatus.held)
+    # A request still waiting, made less than 24 hours ago, may yet be placed in time: not counted yet.
+    may_yet_be = waiting and now - request.created_at < PLACED_QUICKLY
+    return Outcome(
+        day=request.created_at.date(),
+        found_area=request.found_area,
+        gender=Gender(request.gender),
+        nrm_stage=NrmStage(request.nrm_stage),
+        with_children=bool(request.children),
+        language_without_interpreter=bool(request.languages) and not request.interpreter_ok,
+        step_free=request.needs_step_free,
+        placed=placed,
+        placed_quickly=quickly,
+        fallback=request.fallback if not placed else None,
+        reason=None if quickly or may_yet_be else main_reason(request.houses_matched, reasons),
+        waiting=waiting,
+    )
+
+
+def tallied(tally: RequestTally) -> Outcome:
+    """What purged requests counted as, read back from their tally."""
+    return Outcome(
+        day=tally.day,
+        found_area=tally.found_area,
+        gender=Gender(tally.gender),
+        nrm_stage=NrmStage(tally.nrm_stage),
+        with_children=tally.with_children,
+        language_without_interpreter=tally.language_without_interpreter,
+        step_free=tally.step_free,
+        placed=tally.placed,
+        placed_quickly=tally.placed_quickly,
+        fallback=tally.fallback,
+        reason=tally.reason,
+        waiting=False,
+    )
+
+
+def tallies(*, session: Session, start: date, end: date) -> list[RequestTally]:
+    """The tallies of purged requests made from `start` to `end` (whole days)."""
+    in_period = (col(RequestTally.day) >= start) & (col(RequestTally.day) <= end)
+    return list(session.exec(select(RequestTally).where(in_period)))
 
 
 def provider_figures(*, session: Session, stale_after: timedelta) -> dict[OrganisationType, ProviderTally]:

@@ -30,6 +30,7 @@ from web import (
     login_pages,
     pages,
     provider_pages,
+    retention,
 )
 from web.deps import is_htmx
 from web.settings import get_settings
@@ -122,6 +123,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
         # Anything larger is refused with 413 before a route reads it (a declared length at once, a stream as it grows).
         max_body_size=get_settings().max_request_bytes,
+        lifespan=retention.lifespan,
     )
     application.state.house_index = HouseIndex()
     application.middleware("http")(csrf.refuse_cross_site)

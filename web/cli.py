@@ -91,12 +91,28 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     """Serve the configured database on http://HOST:PORT."""
     import uvicorn
 
+    from web.app import app as web_app
+
     settings = get_settings()
     migrate.upgrade(settings.database_url)
     typer.echo(f"SafeBeds on http://{host}:{port}  (API docs at /docs; Ctrl+C to stop)")
+    if settings.purge_every_hours:
+        typer.echo(
+            f"Purging request details {settings.retention_days} days after a request closes, "
+            f"every {settings.purge_every_hours:g} hours while serving."
+        )
+    web_app.state.purge_on_schedule = True
     # Only a trusted proxy's X-Forwarded-* are believed: anyone else could claim any address, or HTTPS.
     trusted = settings.trusted_proxies.strip()
-    uvicorn.run("web.app:app", host=host, port=port, proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None)
+    uvicorn.run(web_app, host=host, port=port, proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None)
+
+
+@app.command()
+def purge() -> None:
+    """Remove the details of requests closed more than SAFEBEDS_RETENTION_DAYS ago; reports keep their numbers."""
+    from web.retention import purge_now
+
+    typer.echo(purge_now().summary(get_settings().retention))
 
 
 @app.command(name="demo")

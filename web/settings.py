@@ -39,11 +39,21 @@ class Settings(BaseSettings):
         default=9, gt=0, description="Support after a negative decision ends this soon (guidance: about 9 to 14 days)"
     )
     max_upload_bytes: int = Field(default=2_000_000, gt=0, description="Largest CSV import accepted")
+    retention_days: int = Field(
+        default=90, ge=1, le=3650, description="A request's details are purged this long after it closes"
+    )
+    purge_every_hours: float = Field(
+        default=24, ge=0, description="How often `safebeds serve` purges on its own (0: only `safebeds purge`)"
+    )
 
     @property
     def max_request_bytes(self) -> int:
         """The largest request body: a CSV upload and room for the rest of its form; nothing else comes near."""
         return self.max_upload_bytes + 64 * 1024
+
+    @property
+    def retention(self) -> timedelta:
+        return timedelta(days=self.retention_days)
 
     @property
     def stale_after(self) -> timedelta:

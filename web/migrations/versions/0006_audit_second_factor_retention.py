@@ -1,4 +1,4 @@
-"""the append-only audit log, second factors, and the mark a purge leaves on a request
+"""the append-only audit log, second factors, and the tallies purged requests leave behind
 
 Revision ID: 0006
 Revises: 0005
@@ -16,6 +16,16 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 REFUSAL = "the audit log is append-only"
+FALLBACKS = ("hotel", "police_station", "sofa", "other_accommodation", "none")
+AREAS = (
+    "barking_and_dagenham", "barnet", "bexley", "brent", "bromley", "camden", "city_of_london", "croydon",
+    "ealing", "enfield", "greenwich", "hackney", "hammersmith_and_fulham", "haringey", "harrow", "havering",
+    "hillingdon", "hounslow", "islington", "kensington_and_chelsea", "kingston_upon_thames", "lambeth",
+    "lewisham", "merton", "newham", "redbridge", "richmond_upon_thames", "southwark", "sutton",
+    "tower_hamlets", "waltham_forest", "wandsworth", "westminster", "north_east", "north_west",
+    "yorkshire_and_the_humber", "east_midlands", "west_midlands", "east_of_england", "south_east",
+    "south_west", "wales", "scotland", "northern_ireland",
+)  # fmt: skip
 
 # The database itself refuses to change the log, whoever asks: the app's ORM checks are not the only guard.
 SQLITE_TRIGGERS = [
@@ -60,12 +70,37 @@ def upgrade() -> None:
         "login_session",
         sa.Column("second_factor_due", sa.Boolean(), server_default=sa.false(), nullable=False),
     )
-    op.add_column("placement_request", sa.Column("purged_at", sa.DateTime(), nullable=True))
+    op.create_table(
+        "request_tally",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("found_area", sa.Enum(*AREAS, name="area", native_enum=False, length=32), nullable=True),
+        sa.Column(
+            "gender",
+            sa.Enum("female", "male", "non_binary", name="gender", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column(
+            "nrm_stage",
+            sa.Enum("pre_nrm", "recovery", "move_on", name="nrmstage", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("with_children", sa.Boolean(), nullable=False),
+        sa.Column("language_without_interpreter", sa.Boolean(), nullable=False),
+        sa.Column("step_free", sa.Boolean(), nullable=False),
+        sa.Column("placed", sa.Boolean(), nullable=False),
+        sa.Column("placed_quickly", sa.Boolean(), nullable=False),
+        sa.Column("fallback", sa.Enum(*FALLBACKS, name="fallback", native_enum=False, length=32), nullable=True),
+        sa.Column("reason", sa.String(length=32), nullable=True),
+        sa.Column("requests", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_request_tally_day", "request_tally", ["day"])
 
 
 def downgrade() -> None:
     # A plain ALTER TABLE (SQLite 3.35 and later): a batch copy would break the tables' foreign keys.
-    op.drop_column("placement_request", "purged_at")
+    op.drop_table("request_tally")
     op.drop_column("login_session", "second_factor_due")
     op.drop_column("user_account", "totp_last_step")
     op.drop_column("user_account", "totp_secret")

@@ -1,0 +1,117 @@
+"""Retention: request details go a set time after the request closes; every report keeps its numbers."""
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from freezegun import freeze_time
+from sqlmodel import Session, col, func, select
+
+from capacity.audit import Action, AuditEvent
+from capacity.vocab import Role
+from matching import holds, reporting, retention
+from matching.models import Fallback, Hold, Placement, PlacementRequest, RequestLink, RequestReason, RequestTally
+from tests.factories import START, make_house, make_organisation, make_request, make_user
+from tests.web.conftest import DEMO_NOW
+from tests.web.test_cli import run
+from web.db import make_engine
+
+RETENTION = timedelta(days=90)
+# Periods a commissioner might ask for: the year, single months, a week, single days, and days that
+# straddle the retention boundary.
+PERIODS = [
+    (date(2025, 3, 3), date(2026, 3, 2)),
+    (date(2025, 6, 1), date(2025, 6, 30)),
+    (date(2025, 11, 1), date(2025, 11, 30)),
+    (date(2025, 9, 8), date(2025, 9, 14)),
+    (date(2025, 7, 15), date(2025, 7, 15)),
+    (date(2025, 12, 1), date(2025, 12, 1)),
+    (date(2025, 11, 28), date(2025, 12, 6)),
+    (date(2026, 2, 1), date(2026, 3, 2)),
+]
+
+
+def every_report(session: Session) -> list[object]:
+    """The figures and the tables, suppressed as shown, of every period."""
+    found: list[object] = []
+    for start, end in PERIODS:
+        figures = reporting.figures(session=session, start=start, end=end, stale_after=timedelta(hours=24))
+        found += [figures, reporting.tables(figures)]
+    return found
+
+
+def count(session: Session, model: type, *where: object) -> int:
+    return session.exec(select(func.count()).select_from(model).where(*where)).one()  # type: ignore[arg-type]
+
+
+def test_a_purge_of_the_demo_year_changes_no_report_and_a_second_purge_changes_nothing(demo_session: Session) -> None:
+    with freeze_time(DEMO_NOW):
+        before = every_report(demo_session)
+        due = retention.due(session=demo_session, retention=RETENTION)
+        assert len(due) > 300, "most of the demo's year is old enough"
+        purged = retention.purge(session=demo_session, retention=RETENTION)
+        assert purged.requests == len(due) and 0 < purged.tallies <= purged.requests
+        assert every_report(demo_session) == before
+        tallies = count(demo_session, RequestTally)
+
+        again = retention.purge(session=demo_session, retention=RETENTION)
+        assert (again.requests, again.tallies) == (0, 0)
+        assert count(demo_session, RequestTally) == tallies
+        assert every_report(demo_session) == before
+    assert "Nothing to purge" in again.summary(RETENTION)
+
+
+def test_a_purge_leaves_nothing_of_a_purged_request_but_its_tally(demo_session: Session) -> None:
+    with freeze_time(DEMO_NOW):
+        due = retention.due(session=demo_session, retention=RETENTION)
+        kept = count(demo_session, PlacementRequest) - len(due)
+        retention.purge(session=demo_session, retention=RETENTION)
+    assert count(demo_session, PlacementRequest, col(PlacementRequest.id).in_(due)) == 0
+    assert count(demo_session, PlacementRequest) == kept
+    for model, column in (
+        (Hold, Hold.request_id),
+        (Placement, Placement.request_id),
+        (RequestReason, RequestReason.request_id),
+    ):
+        assert count(demo_session, model, col(column).in_(due)) == 0, model.__name__
+    assert count(demo_session, RequestLink, col(RequestLink.other_id).in_(due)) == 0
+    assert sum(demo_session.exec(select(RequestTally.requests)).all()) == len(due)
+    events = demo_session.exec(select(AuditEvent).where(AuditEvent.action == Action.purge)).all()
+    assert sum(int(e.detail.split()[0]) for e in events) == len(due)
+
+
+def test_only_requests_closed_long_enough_ago_are_purged(session: Session) -> None:
+    officer, staff = make_user(session, Role.officer), make_user(session, Role.provider)
+    house = make_house(session, make_organisation(session), nrm_stages=["pre_nrm"])
+    with freeze_time(START) as frozen:
+        old, recent, placed = (make_request(session, officer) for _ in range(3))
+        holds.record_fallback(session=session, request=old, fallback=Fallback.hotel)
+        frozen.tick(RETENTION)
+        holds.record_fallback(session=session, request=recent, fallback=Fallback.sofa)
+        frozen.tick(timedelta(seconds=1))
+        assert retention.due(session=session, retention=RETENTION) == [old.id], "closed exactly 90 days ago"
+        held = holds.hold(session=session, request=placed, house=house, officer=officer, expires_after=RETENTION)
+        placement = holds.accept(session=session, hold=held, provider=staff)
+        frozen.tick(RETENTION * 3)
+        assert retention.due(session=session, retention=RETENTION) == [old.id, recent.id], "a placement goes on"
+        holds.move_on(session=session, placement=placement)
+        assert retention.due(session=session, retention=RETENTION) == [old.id, recent.id], "just closed"
+
+
+def test_safebeds_purge_on_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'purge.db'}"
+    monkeypatch.setenv("SAFEBEDS_DATABASE_URL", url)
+    monkeypatch.delenv("SAFEBEDS_SECOND_FACTOR_REQUIRED", raising=False)
+    assert run("demo", "--no-serve", "--history-days", "120").exit_code == 0
+    first = run("purge")
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith("Purged ") and "closed more than 90 days ago" in first.stdout
+    again = run("purge")
+    assert again.stdout.startswith("Nothing to purge")
+    monkeypatch.setenv("SAFEBEDS_RETENTION_DAYS", "0")
+    refused = run("purge")
+    assert refused.exit_code == 1 and "retention_days" in refused.output
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert count(session, RequestTally) > 0
+    engine.dispose()
