@@ -38,7 +38,6 @@ class Action(StrEnum):
     login = "auth.login"
     login_failed = "auth.login_failed"
     login_throttled = "auth.login_throttled"
-    second_factor_failed = "auth.second_factor_failed"
     second_factor_enrolled = "auth.second_factor_enrolled"
     logout = "auth.logout"
     sessions_ended = "auth.sessions_ended"

@@ -50,9 +50,47 @@ COLUMNS = [
 ]
 
 
+ACTION_WORDS = {
+    Action.login: "Logged in",
+    Action.login_failed: "Log-in failed",
+    Action.login_throttled: "Log-in refused: too many failures",
+    Action.second_factor_enrolled: "Second factor turned on",
+    Action.logout: "Logged out",
+    Action.sessions_ended: "Sessions ended",
+    Action.denied: "Refused: not allowed",
+    Action.view_address: "Saw a safe-house address",
+    Action.view_needs: "Saw a person's needs",
+    Action.request_created: "Request made",
+    Action.request_fallback: "Request closed: went elsewhere",
+    Action.hold_created: "Hold made",
+    Action.hold_accepted: "Hold accepted",
+    Action.hold_declined: "Hold declined",
+    Action.hold_cancelled: "Hold cancelled",
+    Action.hold_expired: "Hold lapsed",
+    Action.placement_started: "Placement started",
+    Action.placement_decision: "NRM decision recorded",
+    Action.placement_moved_on: "Moved on",
+    Action.bed_status: "Bed status changed",
+    Action.beds_added: "Beds added",
+    Action.house_created: "House added",
+    Action.house_changed: "House details changed",
+    Action.house_confirmed: "Vacancies confirmed",
+    Action.houses_imported: "Houses imported",
+    Action.organisation_created: "Organisation registered",
+    Action.organisation_changed: "Organisation changed",
+    Action.account_created: "Account created",
+    Action.account_changed: "Account changed",
+    Action.export: "Exported",
+    Action.purge: "Request details purged",
+}
+
+
+_BY_VALUE = {str(kind): text for kind, text in ACTION_WORDS.items()}
+
+
 def _words(action: str) -> str:
-    """An action as a person reads it: "hold.accepted" as "Hold accepted"."""
-    return action.replace(".", " ").replace("_", " ").capitalize()
+    """An action as a person reads it."""
+    return _BY_VALUE.get(action, action)
 
 
 def _day(text: str, field: str, problems: dict[str, str]) -> date | None:
@@ -154,7 +192,7 @@ def admin_audit(
         "form": filters.form,
         "problems": filters.problems,
         "groups": GROUPS,
-        "actions": sorted(Action, key=str),
+        "actions": sorted(Action, key=lambda action: ACTION_WORDS[action]),
         "object_types": OBJECT_TYPES,
         "older": filters.query(before=str(older)) if older else None,
         "download": filters.query(),

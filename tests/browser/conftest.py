@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from playwright.sync_api import (
     ViewportSize,
     sync_playwright,
 )
+
+from web import totp
 
 CHROMIUM = Path(os.environ.get("SAFEBEDS_CHROMIUM", "/usr/bin/chromium"))
 # The machines have no internet; without these flags Chromium keeps trying to reach it.
@@ -95,6 +98,27 @@ class LiveServer:
             response.raise_for_status()
             client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
             yield client
+
+    def new_officer(self, password: str = "quiet harbour lantern") -> DemoLogin:
+        """A new officer account in the demo officer's force, made through the admin API."""
+        with self.api("officer") as officer:
+            force = officer.get("/api/auth/me").json()["organisation_id"]
+        with self.api("admin") as admin:
+            email = f"officer-{uuid.uuid4().hex[:8]}@demo.example.org"
+            made = admin.post(
+                "/api/users", json={"email": email, "password": password, "role": "officer", "organisation_id": force}
+            )
+            made.raise_for_status()
+        return DemoLogin(role="officer", email=email, password=password)
+
+    def with_second_factor(self, login: DemoLogin) -> str:
+        """Turn on the account's second factor as its account page does; return the authenticator's secret."""
+        with httpx2.Client(base_url=self.url, timeout=30) as client:
+            answer = client.post("/api/auth/login", json={"email": login.email, "password": login.password}).json()
+            secret = totp.new_secret(answer["token"])
+            headers = {"X-CSRF-Token": answer["csrf_token"]}
+            client.post("/account/second-factor", data={"code": totp.code_now(secret)}, headers=headers)
+        return secret
 
 
 @pytest.fixture(scope="session")

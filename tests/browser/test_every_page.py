@@ -13,6 +13,7 @@ from playwright.sync_api import FloatRect, Page
 from tests.browser.conftest import (
     DESKTOP,
     PHONE,
+    DemoLogin,
     LiveServer,
     LogIn,
     accessibility_problems,
@@ -77,6 +78,33 @@ def _a_house_form(server: LiveServer) -> str:
         return f"/houses/{houses[0]['id']}/edit"
 
 
+class HalfWayLogIn:
+    """The code page: an account with a second factor, its password given and its code not yet."""
+
+    def __init__(self) -> None:
+        self.login: DemoLogin | None = None
+
+    def path(self, server: LiveServer) -> str:
+        self.login = server.new_officer()
+        server.with_second_factor(self.login)
+        return "/login"
+
+    def then(self, page: Page) -> None:
+        assert self.login is not None
+        page.get_by_label("Email").fill(self.login.email)
+        page.get_by_label("Password").fill(self.login.password)
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_label("Code").wait_for()
+
+
+def _the_audit_log(page: Page) -> None:
+    """The log narrowed to log-ins, as an admin looking into one would."""
+    page.get_by_label("What").select_option("auth")
+    page.locator("#events table").wait_for()
+
+
+HALF_WAY = HalfWayLogIn()
+
 VISITS = [
     Visit("anonymous", "login", "/login"),
     Visit("officer", "home", "/"),
@@ -96,6 +124,9 @@ VISITS = [
     Visit("admin", "users", "/admin/users"),
     Visit("admin", "user-new", "/admin/users/new"),
     Visit("admin", "vocabularies", "/admin/vocabularies"),
+    Visit("admin", "audit", "/admin/audit", then=_the_audit_log),
+    Visit("officer", "account", "/account"),
+    Visit("anonymous", "login-code", HALF_WAY.path, route="/login/code", then=HALF_WAY.then),
     Visit("provider", "houses", "/houses"),
     Visit("provider", "new-house", "/houses/new"),
     Visit("provider", "edit-house", _a_house_form, route="/houses/{house_id}/edit"),
@@ -104,7 +135,13 @@ VISITS = [
 ]
 
 # Not pages of their own: the API's documentation is Swagger UI's; the CSV downloads and the import guide are files.
-NOT_WALKED = {"/docs", "/gaps/{table}.csv", "/houses/import/columns.csv", "/houses/import/guide"}
+NOT_WALKED = {
+    "/docs",
+    "/gaps/{table}.csv",
+    "/houses/import/columns.csv",
+    "/houses/import/guide",
+    "/admin/audit.csv",
+}
 
 
 def test_every_page_of_the_app_is_walked() -> None:

@@ -200,9 +200,9 @@ def test_the_admin_searches_the_log_by_kind_account_and_thing(
 
     admin_client.headers["HX-Request"] = "true"  # the events alone, without the search form's choices
     page = admin_client.get("/admin/audit", params={"action": "auth"}).text
-    assert "Auth login failed" in page and "Request created" not in page
+    assert "Log-in failed" in page and "Request made" not in page
     page = admin_client.get("/admin/audit", params={"account": officer.email}).text
-    assert "Request created" in page and "Auth login failed" not in page, "a failure has no actor: nobody logged in"
+    assert "Request made" in page and "Log-in failed" not in page, "a failure has no actor: nobody logged in"
     page = admin_client.get("/admin/audit", params={"object_type": "request", "object_id": str(made["id"])}).text
     assert f"Request {made['id']}" in page
     assert "No event matches" in admin_client.get("/admin/audit", params={"from": "2030-01-01"}).text
