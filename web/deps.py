@@ -56,9 +56,11 @@ def client_address(request: Request) -> str | None:
 
 
 def logged_in_user(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
-    """Return the logged-in user, or None (sync, so the database is used from the thread pool, never the event loop).
+    """Return the logged-in user, or None.
 
-    Whoever it is, and from where, is what the audit log records for anything this request does.
+    Sync on purpose: FastAPI runs it in the thread pool. Run on the event loop, a wait for SQLite's
+    write lock would stall the loop, and with it the request holding the lock. Whoever it is, and
+    from where, is what the audit log records for anything this request does.
     """
     request.state.db = session
     audit.set_actor(session, user=None, client=client_address(request))
