@@ -14,6 +14,7 @@ from capacity.models import Bed, House, Organisation, User
 from matching.models import PlacementRequest
 from tests.factories import house_csv, house_data
 from web import accounts
+from web.app import app as web_app
 from web.cli import app
 from web.db import get_engine, make_engine
 from web.settings import get_settings
@@ -428,3 +429,16 @@ def test_an_unreachable_database_hides_its_password(monkeypatch: pytest.MonkeyPa
     assert result.exit_code == 1
     assert "the database could not be used" in result.output
     assert "S3cretPw" not in result.output
+
+
+def test_serve_believes_forwarded_headers_only_from_trusted_proxies(
+    cli_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[dict[str, object]] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: started.append(options))
+    # `safebeds serve` asks the app to purge on a schedule: not the app the other tests use.
+    monkeypatch.setattr(web_app.state, "purge_on_schedule", False, raising=False)
+    assert run("serve").exit_code == 0
+    monkeypatch.setenv("SAFEBEDS_TRUSTED_PROXIES", "10.0.0.2")
+    assert run("serve").exit_code == 0
+    assert [(s["proxy_headers"], s["forwarded_allow_ips"]) for s in started] == [(False, None), (True, "10.0.0.2")]

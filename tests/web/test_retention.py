@@ -1,9 +1,11 @@
 """Retention: request details go a set time after the request closes; every report keeps its numbers."""
 
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from freezegun import freeze_time
 from sqlmodel import Session, col, func, select
 
@@ -14,6 +16,8 @@ from matching.models import Fallback, Hold, Placement, PlacementRequest, Request
 from tests.factories import START, make_house, make_organisation, make_request, make_user
 from tests.web.conftest import DEMO_NOW
 from tests.web.test_cli import run
+from web import retention as scheduled
+from web.app import create_app
 from web.db import make_engine
 
 RETENTION = timedelta(days=90)
@@ -115,3 +119,23 @@ def test_safebeds_purge_on_the_command_line(tmp_path: Path, monkeypatch: pytest.
     with Session(engine) as session:
         assert count(session, RequestTally) > 0
     engine.dispose()
+
+
+def test_the_app_purges_on_its_own_while_served_and_never_in_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    runs: list[str] = []
+
+    def counted() -> retention.Purged:
+        runs.append("purged")
+        return retention.Purged(requests=0, tallies=0)
+
+    monkeypatch.setattr(scheduled, "purge_now", counted)
+    with TestClient(create_app()):
+        time.sleep(0.2)
+    assert runs == [], "an app nobody asked to purge does not"
+    served = create_app()
+    served.state.purge_on_schedule = True  # as `safebeds serve` sets it
+    with TestClient(served):
+        deadline = time.monotonic() + 5
+        while not runs and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert runs == ["purged"], "once at start; the next after SAFEBEDS_PURGE_EVERY_HOURS"
