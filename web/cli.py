@@ -1,5 +1,6 @@
 """The `safebeds` command: serve, demo, database, accounts and imports."""
 
+import logging
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -102,6 +103,8 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
             f"every {settings.purge_every_hours:g} hours while serving."
         )
     web_app.state.purge_on_schedule = True
+    # SafeBeds' own messages (each scheduled purge says what it did) beside uvicorn's.
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
     # Only a trusted proxy's X-Forwarded-* are believed: anyone else could claim any address, or HTTPS.
     trusted = settings.trusted_proxies.strip()
     uvicorn.run(web_app, host=host, port=port, proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None)
