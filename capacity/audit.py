@@ -39,6 +39,7 @@ class Action(StrEnum):
     login_failed = "auth.login_failed"
     login_throttled = "auth.login_throttled"
     second_factor_enrolled = "auth.second_factor_enrolled"
+    password_changed = "auth.password_changed"
     logout = "auth.logout"
     sessions_ended = "auth.sessions_ended"
     denied = "authz.denied"

@@ -289,6 +289,31 @@ def check_own_change(*, actor: User, user: User, role: Role | None, is_active: b
         raise InvalidError("role", "you cannot change your own role; another admin can")
 
 
+def change_password(*, session: Session, user: User, current: str, new: str, keep_token: str | None) -> None:
+    """Change an account's own password: the current one first, the new one by the same rules; every other
+    session of the account ends (the one in use, `keep_token`, stays)."""
+    if not password_hash.verify(current, user.password_hash):
+        raise InvalidError("current_password", "is not your current password")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise InvalidError("new_password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(new) > MAX_PASSWORD_LENGTH:
+        raise InvalidError("new_password", f"must be at most {MAX_PASSWORD_LENGTH} characters")
+    try:
+        check_password_rules(new, email=user.email)
+    except InvalidError as error:
+        raise InvalidError("new_password", error.message) from error
+    user.password_hash = password_hash.hash(new)
+    session.add(user)
+    others = update(LoginSession).where(col(LoginSession.user_id) == user.id, col(LoginSession.ended_at).is_(None))
+    if keep_token is not None:
+        others = others.where(col(LoginSession.token_hash) != _hash_token(keep_token))
+    session.exec(others.values(ended_at=clock.now()))
+    audit.record(
+        session, Action.password_changed, object_type="account", object_id=user.id, detail="other sessions ended"
+    )
+    session.commit()
+
+
 def update_user(*, session: Session, user: User, role: Role | None, is_active: bool | None) -> User:
     """Change an account's role or active flag; disabling it ends its sessions."""
     changes = []

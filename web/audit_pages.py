@@ -55,6 +55,7 @@ ACTION_WORDS = {
     Action.login_failed: "Log-in failed",
     Action.login_throttled: "Log-in refused: too many failures",
     Action.second_factor_enrolled: "Second factor turned on",
+    Action.password_changed: "Password changed",
     Action.logout: "Logged out",
     Action.sessions_ended: "Sessions ended",
     Action.denied: "Refused: not allowed",

@@ -13,12 +13,22 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, sta
 from fastapi.responses import RedirectResponse, Response
 
 from capacity import audit
+from capacity.errors import InvalidError
 from capacity.models import User
 from web import accounts, csrf, totp
 from web.accounts import LoginSession
 from web.api.auth import log_out, set_session_cookie
-from web.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep, client_address, session_cookie_name
+from web.deps import (
+    CurrentUser,
+    OptionalUser,
+    SessionDep,
+    SettingsDep,
+    bearer_token,
+    client_address,
+    session_cookie_name,
+)
 from web.pages import redirect, render
+from web.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 
@@ -148,15 +158,35 @@ def second_factor(
     return response
 
 
-@router.get("/account", name="account")
-def account_page(request: Request, user: CurrentUser, settings: SettingsDep) -> Response:
-    """Your account: the second factor, set up here by any account that has none."""
+def _account_page(
+    request: Request,
+    user: User,
+    settings: Settings,
+    *,
+    problem: str | None = None,
+    password_problem: dict[str, str] | None = None,
+    password_changed: bool = False,
+    status_code: int = 200,
+) -> Response:
     token = getattr(request.state, "cookie_token", None)
     enrol = None
     if user.totp_secret is None and token:
         enrol = totp.provisioning(totp.new_secret(token), user.email)
-    context = {"user": user, "enrol": enrol, "required": totp.is_required(user, settings), "problem": None}
-    return render(request, "account.html", context)
+    context = {
+        "user": user,
+        "enrol": enrol,
+        "required": totp.is_required(user, settings),
+        "problem": problem,
+        "password_problem": password_problem or {},
+        "password_changed": password_changed,
+    }
+    return render(request, "account.html", context, status_code=status_code)
+
+
+@router.get("/account", name="account")
+def account_page(request: Request, user: CurrentUser, settings: SettingsDep) -> Response:
+    """Your account: your password, and the second factor, set up here by any account that has none."""
+    return _account_page(request, user, settings)
 
 
 @router.post("/account/second-factor", name="account_second_factor")
@@ -168,15 +198,35 @@ def account_second_factor(
     if token is None or user.totp_secret is not None:
         return redirect(request, "account")
     if not totp.check_code(session, user, code, enrolling=totp.new_secret(token)):
-        context = {
-            "user": user,
-            "enrol": totp.provisioning(totp.new_secret(token), user.email),
-            "required": totp.is_required(user, settings),
-            "problem": "That code is not right: enter the 6 digits your authenticator app shows now.",
-        }
-        return render(request, "account.html", context, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+        problem = "That code is not right: enter the 6 digits your authenticator app shows now."
+        return _account_page(request, user, settings, problem=problem, status_code=422)
     session.commit()
     return redirect(request, "account")
+
+
+PasswordField = Annotated[str, Form(max_length=accounts.MAX_PASSWORD_LENGTH)]
+PASSWORD_WORDS = {"current_password": "Current password", "new_password": "New password"}
+
+
+@router.post("/account/password", name="account_password")
+def account_password(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    current_password: PasswordField = "",
+    new_password: PasswordField = "",
+) -> Response:
+    """Change one's own password, giving the current one; every other session of the account ends."""
+    keep = getattr(request.state, "cookie_token", None) or bearer_token(request)
+    try:
+        accounts.change_password(
+            session=session, user=user, current=current_password, new=new_password, keep_token=keep
+        )
+    except InvalidError as error:
+        problem = {error.field: f"{PASSWORD_WORDS[error.field]} {error.message}."}
+        return _account_page(request, user, settings, password_problem=problem, status_code=422)
+    return _account_page(request, user, settings, password_changed=True)
 
 
 @router.post("/logout", name="logout")

@@ -46,6 +46,7 @@ ALLOWED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/admin/audit.csv"): frozenset({ADMIN}),
     ("POST", "/admin/users/{user_id}/sessions"): frozenset({ADMIN}),
     ("POST", "/account/second-factor"): EVERY_ROLE,
+    ("POST", "/account/password"): EVERY_ROLE,
     ("GET", "/api/vocabularies"): EVERY_ROLE,
     ("GET", "/api/organisations"): frozenset({OFFICER, PROVIDER, COORDINATOR, ADMIN}),
     ("POST", "/api/organisations"): frozenset({ADMIN}),

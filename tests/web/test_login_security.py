@@ -120,6 +120,41 @@ def test_an_admin_ends_every_session_of_an_account_which_can_log_in_again(client
     assert TestClient(app).post("/api/auth/login", json=credentials(officer)).status_code == 200
 
 
+def test_a_person_changes_their_password_giving_the_current_one_and_other_sessions_end(
+    client: TestClient, session: Session
+) -> None:
+    officer = make_user(session, Role.officer)
+    elsewhere = TestClient(app).post("/api/auth/login", json=credentials(officer)).json()["token"]
+    page_log_in(client, officer)
+    headers = csrf_header(client)
+    wrong = client.post(
+        "/account/password",
+        data={"current_password": "guess", "new_password": "lantern orchard tuesday"},
+        headers=headers,
+    )
+    assert wrong.status_code == 422 and 'id="current_password-problem"' in wrong.text
+    weak = client.post(
+        "/account/password", data={"current_password": PASSWORD, "new_password": "password123"}, headers=headers
+    )
+    assert weak.status_code == 422 and "too easy to guess" in weak.text
+    changed = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": "lantern orchard tuesday"},
+        headers=headers,
+    )
+    assert changed.status_code == 200 and "Password changed" in changed.text
+    assert client.get("/api/auth/me").status_code == 200, "this session goes on"
+    assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {elsewhere}"}).status_code == 401
+    assert TestClient(app).post("/api/auth/login", json=credentials(officer)).status_code == 401
+    new = {"email": officer.email, "password": "lantern orchard tuesday"}
+    assert TestClient(app).post("/api/auth/login", json=new).status_code == 200
+
+
+def test_logging_out_tells_the_browser_to_forget_the_session(client: TestClient, session: Session) -> None:
+    log_in(client, make_user(session, Role.officer))
+    assert client.post("/logout", follow_redirects=False).headers["clear-site-data"] == '"cache", "cookies", "storage"'
+
+
 # The second factor ---------------------------------------------------------------------------------------
 
 
