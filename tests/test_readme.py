@@ -25,3 +25,11 @@ def test_the_readme_shows_every_screenshot_and_only_those_that_exist() -> None:
     assert shown == taken
     pages = {Path(name).name.removesuffix("-phone.png").removesuffix("-desktop.png") for name in taken}
     assert taken == {f"docs/screenshots/{page}-{size}.png" for page in pages for size in ("phone", "desktop")}
+
+
+def test_every_test_the_security_map_cites_exists() -> None:
+    security = (ROOT / "docs" / "security.md").read_text()
+    cited = set(re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", security))
+    assert len(cited) > 40
+    for path, name in sorted(cited):
+        assert f"def {name}(" in (ROOT / path).read_text(), f"docs/security.md cites {path}::{name}, which is not there"
