@@ -117,16 +117,23 @@ def record(
     object_id: int | None = None,
     detail: str = "",
     user: User | None = None,
+    by_safebeds: bool = False,
 ) -> AuditEvent:
-    """Add an event to the session, to be committed with the action it records; `user` overrides the actor."""
+    """Add an event to the session, to be committed with the action it records.
+
+    `user` overrides the actor; `by_safebeds` says SafeBeds itself did it (a hold lapsing), whoever's
+    request happened to make it notice.
+    """
     actor = actor_of(session)
     if user is not None:
         actor = Actor(user_id=user.id, role=str(user.role), client=actor.client)
+    if by_safebeds:
+        actor = Actor(user_id=None, role=None, client=None)
     entry = AuditEvent(
         at=clock.now(),
         actor_id=actor.user_id,
         actor_role=actor.role,
-        client=actor.client,
+        client=(actor.client or "")[:64] or None,
         action=action,
         object_type=object_type,
         object_id=object_id,

@@ -35,6 +35,15 @@ def commit(*, session: Session, conflict: str) -> None:
         raise ConflictError(conflict) from error
 
 
+def flush(*, session: Session, conflict: str) -> None:
+    """Flush (to learn new ids before the commit); a uniqueness race lost becomes a ConflictError, as in `commit`."""
+    try:
+        session.flush()
+    except IntegrityError as error:
+        session.rollback()
+        raise ConflictError(conflict) from error
+
+
 def is_stale(confirmed_at: datetime, *, stale_after: timedelta, at: datetime | None = None) -> bool:
     """True when vacancies confirmed at `confirmed_at` are older than `stale_after`."""
     return (at or clock.now()) - confirmed_at > stale_after

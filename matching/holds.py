@@ -259,6 +259,7 @@ def _decide(session: Session, hold: Hold, *, to_status: HoldStatus, by: User | N
         object_id=hold.id,
         detail=f"request {hold.request_id}, house {hold.house_id}" + (f", reason {reason}" if reason else ""),
         user=by,
+        by_safebeds=to_status == HoldStatus.expired,
     )
     return True
 

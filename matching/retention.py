@@ -1,12 +1,12 @@
 """Retention: a request's details are removed a set time after it closes; what the reports counted stays.
 
-A purge takes every request closed at least the retention period ago and, in one transaction,
-replaces it with its `Outcome` added to a `RequestTally` (counts by day, area, gender, NRM stage,
-the group flags, the outcome and the main reason), then deletes the request and everything
-that names it: what ruled houses out for it, its case links, its holds, their beds, and its
-placement. Every report counts tallies as it counts requests, so it gives the same numbers before
-and after a purge, and a second purge finds nothing to do. The audit log keeps its events (they
-name a request by number, never its details).
+A purge takes every request closed at least the retention period ago (and linked to no request
+still live) and, in transactions of 500 requests each, replaces it with its `Outcome` added to a
+`RequestTally` (counts by day, area, gender, NRM stage, the group flags, the outcome and the main
+reason). It then deletes the request and everything that names it: what ruled houses out for it,
+its case links, its holds, their beds, and its placement. Every report counts tallies as it counts
+requests, so it gives the same numbers before and after a purge, and a second purge finds nothing
+to do. The audit log keeps its events, which name a request by its number.
 """
 
 from collections import Counter, defaultdict
@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from capacity import audit, clock
@@ -49,11 +50,22 @@ class Purged:
 
 
 def due(*, session: Session, retention: timedelta) -> list[int]:
-    """The ids of requests closed at least `retention` ago, oldest first."""
+    """The ids of requests closed at least `retention` ago, oldest first.
+
+    A request still linked to one that is not closed waits: its links hold a live case together
+    (two family members each linked only through it would otherwise no longer be placed together).
+    """
     cutoff = clock.now() - retention
+    other = aliased(PlacementRequest)
+    linked_to_live = (
+        select(RequestLink.request_id)
+        .join(other, col(other.id) == col(RequestLink.other_id))
+        .where(col(other.status) != RequestStatus.closed)
+    )
     query = (
         select(PlacementRequest.id)
         .where(col(PlacementRequest.status) == RequestStatus.closed, col(PlacementRequest.closed_at) <= cutoff)
+        .where(col(PlacementRequest.id).not_in(linked_to_live))
         .order_by(col(PlacementRequest.id))
     )
     return [request_id for request_id in session.exec(query) if request_id is not None]

@@ -33,7 +33,7 @@ def register_organisation(*, session: Session, data: OrganisationCreate) -> Orga
         raise ConflictError(f"an organisation called {data.name!r} already exists")
     organisation = Organisation.model_validate(data, update={"created_at": clock.now()})
     session.add(organisation)
-    session.flush()
+    capacity_service.flush(session=session, conflict="an organisation with that name already exists")
     audit.record(session, Action.organisation_created, object_type="organisation", object_id=organisation.id)
     capacity_service.commit(session=session, conflict="an organisation with that name already exists")
     session.refresh(organisation)

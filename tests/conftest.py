@@ -90,6 +90,6 @@ def client(session: Session, settings: Settings) -> Iterator[TestClient]:
     app.state.house_index = HouseIndex()
     app.dependency_overrides[get_session] = lambda: session
     app.dependency_overrides[get_settings] = lambda: settings
-    with TestClient(app) as test_client:
+    with TestClient(app, client=("192.0.2.10", 50000)) as test_client:
         yield test_client
     app.dependency_overrides.clear()

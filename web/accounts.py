@@ -115,7 +115,7 @@ def create_user(*, session: Session, data: UserCreate) -> User:
         created_at=clock.now(),
     )
     session.add(user)
-    session.flush()
+    capacity_service.flush(session=session, conflict=f"an account for {email} already exists")
     audit.record(session, Action.account_created, object_type="account", object_id=user.id, detail=f"role {user.role}")
     capacity_service.commit(session=session, conflict=f"an account for {email} already exists")
     session.refresh(user)
@@ -145,11 +145,19 @@ def _wait_for(session: Session, *conditions: Any) -> int:
     return max(1, int((recent[-1] - since).total_seconds()))
 
 
-def throttled_for(*, session: Session, user: User | None, client: str | None) -> int:
-    """Seconds this account, or this address, must wait before another try; 0 if it need not."""
+def unknown_account(email: str) -> str:
+    """How a failed log-in for an email with no account is recorded: counted like an account's (so a 429
+    never tells an account that exists from one that does not), without writing the email down."""
+    return "no such account " + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
+
+
+def throttled_for(*, session: Session, user: User | None, client: str | None, email: str = "") -> int:
+    """Seconds this account (or this unknown email), or this address, must wait before another try; 0 if none."""
     waits = [0]
     if user is not None:
         waits.append(_wait_for(session, col(AuditEvent.object_id) == user.id, col(AuditEvent.object_type) == "account"))
+    elif email:
+        waits.append(_wait_for(session, col(AuditEvent.detail) == unknown_account(email)))
     if client is not None:
         waits.append(_wait_for(session, col(AuditEvent.client) == client))
     return max(waits)
@@ -164,13 +172,13 @@ def authenticate(*, session: Session, email: str, password: str) -> User | None:
     user = get_user_by_email(session=session, email=email)
     account = "account" if user else None
     target = user.id if user else None
-    if wait := throttled_for(session=session, user=user, client=audit.actor_of(session).client):
+    if wait := throttled_for(session=session, user=user, client=audit.actor_of(session).client, email=email):
         audit.record(session, Action.login_throttled, object_type=account, object_id=target)
         session.commit()
         raise Throttled(wait)
     if user is None:
         password_hash.verify(password, _DUMMY_HASH)
-        audit.record(session, Action.login_failed, detail="no such account")
+        audit.record(session, Action.login_failed, detail=unknown_account(email))
         session.commit()
         return None
     valid, new_hash = password_hash.verify_and_update(password, user.password_hash)
@@ -275,7 +283,11 @@ def end_all_sessions(*, session: Session, user_id: int) -> int:
 
 def last_log_ins(*, session: Session) -> dict[int, datetime]:
     """Return when each account last logged in, by user id; an account that never has is absent."""
-    query = select(LoginSession.user_id, func.max(LoginSession.created_at)).group_by(col(LoginSession.user_id))
+    query = (
+        select(LoginSession.user_id, func.max(LoginSession.created_at))
+        .where(col(LoginSession.second_factor_due).is_(False))
+        .group_by(col(LoginSession.user_id))
+    )
     return {user_id: at for user_id, at in session.exec(query) if at is not None}
 
 
@@ -315,9 +327,10 @@ def change_password(*, session: Session, user: User, current: str, new: str, kee
 
 
 def update_user(*, session: Session, user: User, role: Role | None, is_active: bool | None) -> User:
-    """Change an account's role or active flag; disabling it ends its sessions."""
+    """Change an account's role or active flag; disabling it, or changing its role, ends its sessions."""
     changes = []
-    if role is not None and role != user.role:
+    role_changed = role is not None and role != user.role
+    if role_changed:
         changes.append(f"role {user.role} to {role}")
     if is_active is not None and is_active != user.is_active:
         changes.append("enabled" if is_active else "disabled")
@@ -332,7 +345,8 @@ def update_user(*, session: Session, user: User, role: Role | None, is_active: b
     detail = ", ".join(changes) or "no change"
     audit.record(session, Action.account_changed, object_type="account", object_id=user.id, detail=detail)
     session.commit()
-    if not user.is_active and user.id is not None:
+    # A disabled account, or one whose role changed, starts again: its sessions were for what it was.
+    if (not user.is_active or role_changed) and user.id is not None:
         end_all_sessions(session=session, user_id=user.id)
     session.refresh(user)
     return user

@@ -37,7 +37,8 @@ def get_engine() -> Engine:
 
 
 def get_session() -> Iterator[Session]:
-    """Yield a session for one request; what is left pending at its end (the audit of a view) is committed."""
+    """Yield a session for one request; what is left pending when the route returns (the audit of a view) is
+    committed then, before the answer is sent (`web.deps.SessionDep` asks for the "function" scope)."""
     with Session(get_engine()) as session:
         try:
             yield session

@@ -1,5 +1,6 @@
 """Dependencies that validate: the session, the current user, and the things a path names."""
 
+import ipaddress
 from collections.abc import Callable
 from typing import Annotated
 
@@ -15,7 +16,8 @@ from web.authz import Permission
 from web.db import get_session
 from web.settings import Settings, get_settings
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# "function": what is left pending (the audit of a view) is committed before the answer goes, not after.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
@@ -51,8 +53,13 @@ def session_token(request: Request, settings: SettingsDep) -> str | None:
 
 
 def client_address(request: Request) -> str | None:
-    """The network address the request came from (the proxy's own, unless it is a trusted proxy)."""
-    return request.client.host if request.client else None
+    """The network address the request came from (the proxy's own, unless it is a trusted proxy); None if it is
+    not an IP address (a forged `X-Forwarded-For` is never recorded, nor counted as an address to throttle)."""
+    host = request.client.host if request.client else None
+    try:
+        return str(ipaddress.ip_address(host)) if host else None
+    except ValueError:
+        return None
 
 
 def logged_in_user(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:

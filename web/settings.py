@@ -25,8 +25,10 @@ class Settings(BaseSettings):
     )
     trusted_proxies: str = Field(
         default="",
+        pattern=r"^[0-9A-Fa-f:.,/ ]*$",
         description="Addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed "
-        "(comma-separated; * for any); with none, the client address and scheme are the connection's own",
+        "(comma-separated; never *, which would let any client claim any address); with none, the client "
+        "address and scheme are the connection's own",
     )
     hold_expiry_minutes: int = Field(default=120, gt=0, description="A hold lapses this long after it is made")
     recovery_period_days: int = Field(

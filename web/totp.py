@@ -11,7 +11,7 @@ import hmac
 
 import pyotp
 import segno
-from sqlmodel import Session
+from sqlmodel import Session, col, update
 
 from capacity import audit, clock
 from capacity.audit import Action
@@ -70,13 +70,19 @@ def check_code(session: Session, user: User, code: str, *, enrolling: str | None
     step = None
     if secret is not None:
         step = matching_step(secret, code, after=None if enrolling else user.totp_last_step)
-    if step is None:
+    # One conditional update: of two requests with the same code at once (a relayed code), only one wins.
+    unused = col(User.totp_last_step).is_(None) | (col(User.totp_last_step) < (step or 0))
+    if (
+        step is None
+        or session.exec(
+            update(User).where(col(User.id) == user.id, unused).values(totp_secret=secret, totp_last_step=step)
+        ).rowcount
+        != 1
+    ):
         detail = "wrong second-factor code"
         audit.record(session, Action.login_failed, object_type="account", object_id=user.id, detail=detail)
         session.commit()
         return False
-    user.totp_secret, user.totp_last_step = secret, step
-    session.add(user)
     if enrolling:
         audit.record(session, Action.second_factor_enrolled, object_type="account", object_id=user.id)
     return True

@@ -13,10 +13,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, func, select
 
 from capacity import audit, clock
+from capacity import service as capacity_service
 from capacity.audit import Action, AuditEvent, AuditIsAppendOnly
+from capacity.errors import ConflictError
 from capacity.models import House, Organisation, User
 from capacity.vocab import Role
 from tests.factories import PASSWORD, log_in, make_house, make_organisation, make_request, make_user, request_data
+from web import accounts
 from web.app import app
 
 Events = Callable[..., list[AuditEvent]]
@@ -59,7 +62,7 @@ def staff(session: Session, provider: Organisation) -> User:
 
 def as_user(user: User) -> TestClient:
     """A second client, so that two people can act in one test."""
-    return log_in(TestClient(app), user)
+    return log_in(TestClient(app, client=("192.0.2.20", 50000)), user)
 
 
 def test_each_step_of_a_placement_is_recorded_with_who_what_when_and_where(
@@ -97,18 +100,46 @@ def test_each_step_of_a_placement_is_recorded_with_who_what_when_and_where(
     assert (Action.placement_decision, staff.id, "placement", placement["id"]) in recorded
     assert (Action.placement_moved_on, staff.id, "placement", placement["id"]) in recorded
     accepted = events(Action.hold_accepted)[0]
-    assert accepted.client == "testclient" and accepted.actor_role == "provider"
+    assert accepted.client == "192.0.2.20" and accepted.actor_role == "provider", "from where the provider was"
     assert accepted.at == events(Action.hold_created)[0].at + timedelta(minutes=3)
 
 
-def test_a_failed_action_leaves_no_event_as_it_left_no_change(
-    client: TestClient, session: Session, house: House, officer: User, events: Events
+def test_a_hold_that_lapses_was_lapsed_by_safebeds_not_by_whoever_looked_next(
+    client: TestClient, session: Session, house: House, officer: User, frozen: FrozenDateTimeFactory, events: Events
 ) -> None:
     log_in(client, officer)
-    first, second = (make_request(session, officer) for _ in range(2))
-    assert client.post(f"/api/requests/{first.id}/holds", json={"house_id": house.id}).status_code == 201
-    assert client.post(f"/api/requests/{second.id}/holds", json={"house_id": house.id}).status_code == 409
-    assert [e.detail.split(",")[0] for e in events(Action.hold_created)] == [f"request {first.id}"]
+    request = make_request(session, officer)
+    held = client.post(f"/api/requests/{request.id}/holds", json={"house_id": house.id}).json()
+    frozen.tick(timedelta(days=1))
+    log_in(client, officer)  # the next morning
+    assert client.get(f"/api/holds/{held['id']}").json()["status"] == "expired"
+    (lapsed,) = events(Action.hold_expired)
+    assert (lapsed.object_id, lapsed.actor_id, lapsed.client) == (held["id"], None, None)
+
+
+def test_a_failed_action_leaves_no_event_as_it_left_no_change(
+    client: TestClient,
+    session: Session,
+    house: House,
+    officer: User,
+    staff: User,
+    monkeypatch: pytest.MonkeyPatch,
+    events: Events,
+) -> None:
+    log_in(client, officer)
+    request = make_request(session, officer)
+    held = client.post(f"/api/requests/{request.id}/holds", json={"house_id": house.id}).json()
+
+    def lost_race(*, session: Session, conflict: str) -> None:
+        # The acceptance and its events are written, then the commit loses a race, as a real one can.
+        session.flush()
+        session.rollback()
+        raise ConflictError(conflict)
+
+    monkeypatch.setattr(capacity_service, "commit", lost_race)
+    assert as_user(staff).post(f"/api/holds/{held['id']}/accept").status_code == 409
+    assert events(Action.hold_accepted) == [] and events(Action.placement_started) == []
+    assert [e.object_id for e in events(Action.hold_created)] == [held["id"]], "the hold itself stands"
 
 
 def test_bed_changes_house_edits_exports_and_admin_changes_are_recorded(
@@ -144,8 +175,12 @@ def test_log_ins_failures_and_refusals_are_recorded(
     assert client.post("/api/auth/logout").status_code == 204
 
     failed = events(Action.login_failed)
-    assert [(e.object_id, e.detail) for e in failed] == [(officer.id, "wrong password"), (None, "no such account")]
-    assert all(e.actor_id is None and e.client == "testclient" for e in failed)
+    assert [(e.object_id, e.detail) for e in failed] == [
+        (officer.id, "wrong password"),
+        (None, accounts.unknown_account("nobody@example.org")),
+    ]
+    assert "nobody" not in failed[1].detail, "the email is not written down"
+    assert all(e.actor_id is None and e.client == "192.0.2.10" for e in failed)
     assert events(Action.login)[0].actor_id == officer.id
     (denied,) = events(Action.denied)
     assert denied.actor_id == officer.id and denied.detail.startswith("GET /admin: ")

@@ -62,6 +62,15 @@ def test_one_address_guessing_many_accounts_is_throttled(client: TestClient, ses
     assert "Too many failed log-ins" in page.text  # type: ignore[attr-defined]
 
 
+def test_a_throttled_unknown_email_answers_as_a_throttled_account_does(client: TestClient, session: Session) -> None:
+    for email in ("nobody@example.org", make_user(session, Role.officer).email):
+        for address in range(accounts.FAILED_LOG_IN_LIMIT):
+            with TestClient(app, client=(f"10.0.0.{address}", 50000)) as elsewhere:
+                assert elsewhere.post("/api/auth/login", json={"email": email} | WRONG).status_code == 401
+        with TestClient(app, client=("10.0.1.1", 50000)) as fresh:
+            assert fresh.post("/api/auth/login", json={"email": email} | WRONG).status_code == 429, email
+
+
 def test_failures_older_than_the_window_do_not_count(
     client: TestClient, session: Session, frozen: FrozenDateTimeFactory
 ) -> None:
@@ -263,7 +272,8 @@ def test_the_half_way_session_lapses_after_ten_minutes(
     frozen.tick(timedelta(minutes=11))
     late = client.post("/login/code", data={"code": second_factor_code(admin), "csrf_token": token})
     assert late.status_code == 401
-    assert session.exec(select(LoginSession).where(LoginSession.user_id == admin.id)).first() is not None
+    logins = session.exec(select(LoginSession).where(LoginSession.user_id == admin.id)).all()
+    assert logins and all(login.second_factor_due for login in logins), "no full session was started"
 
 
 def test_the_test_secret_is_what_the_factories_give(admin: User) -> None:

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, func, select
 from capacity.audit import Action, AuditEvent
 from capacity.vocab import Role
 from matching import holds, reporting, retention
+from matching import service as matching_service
 from matching.models import Fallback, Hold, Placement, PlacementRequest, RequestLink, RequestReason, RequestTally
 from tests.factories import START, make_house, make_organisation, make_request, make_user
 from tests.web.conftest import DEMO_NOW
@@ -100,6 +101,22 @@ def test_only_requests_closed_long_enough_ago_are_purged(session: Session) -> No
         assert retention.due(session=session, retention=RETENTION) == [old.id, recent.id], "a placement goes on"
         holds.move_on(session=session, placement=placement)
         assert retention.due(session=session, retention=RETENTION) == [old.id, recent.id], "just closed"
+
+
+def test_a_closed_request_linked_to_a_live_one_waits_so_that_a_family_stays_together(session: Session) -> None:
+    officer = make_user(session, Role.officer)
+    with freeze_time(START) as frozen:
+        closed = make_request(session, officer)
+        first = make_request(session, officer, place_together=[closed.id])
+        second = make_request(session, officer, place_together=[closed.id])
+        holds.record_fallback(session=session, request=closed, fallback=Fallback.hotel)
+        frozen.tick(RETENTION * 2)
+        assert retention.due(session=session, retention=RETENTION) == []
+        assert {first.id, second.id} <= matching_service.family(session=session, request_ids=[first.id or 0])
+        for live in (first, second):
+            holds.record_fallback(session=session, request=live, fallback=Fallback.sofa)
+        frozen.tick(RETENTION * 2)
+        assert retention.due(session=session, retention=RETENTION) == [closed.id, first.id, second.id]
 
 
 def test_safebeds_purge_on_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
