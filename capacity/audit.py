@@ -13,6 +13,7 @@ database refuses it too (triggers on SQLite and PostgreSQL; on PostgreSQL the ap
 be granted only INSERT and SELECT on the table: see docs/security.md).
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from capacity import clock
 from capacity.errors import DomainError
 from capacity.models import User, UTCDateTime
+from capacity.vocab import BedStatus
 
 ACTOR_KEY = "safebeds.audit.actor"
 MAX_DETAIL = 500
@@ -107,6 +109,19 @@ def set_actor(session: Session, *, user: User | None, client: str | None) -> Non
 def actor_of(session: Session) -> Actor:
     found = session.info.get(ACTOR_KEY)
     return found if isinstance(found, Actor) else Actor(user_id=None, role=None, client=None)
+
+
+def bed_status_detail(house_id: int, was: StrEnum, to: StrEnum) -> str:
+    """The words of a bed status change: its house, and the statuses from and to (read back by `parse_bed_status`)."""
+    return f"house {house_id}: {was} to {to}"
+
+
+def parse_bed_status(detail: str) -> tuple[BedStatus, BedStatus] | None:
+    """The statuses from and to of a bed status change's words, if they are such words."""
+    found = re.fullmatch(r"house \d+: (\w+) to (\w+)", detail)
+    if found is None or not {found[1], found[2]} <= set(BedStatus):
+        return None
+    return BedStatus(found[1]), BedStatus(found[2])
 
 
 def record(

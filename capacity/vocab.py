@@ -173,6 +173,7 @@ _LONDON_REGIONS: dict[Region, tuple[Area, ...]] = {
 
 AREA_REGION: dict[Area, Region] = {area: region for region, areas in _LONDON_REGIONS.items() for area in areas}
 LONDON_AREAS: tuple[Area, ...] = tuple(area for area in Area if area in AREA_REGION)
+LONDON_REGIONS: tuple[Region, ...] = tuple(_LONDON_REGIONS)
 
 
 def region_of(area: Area) -> Region:

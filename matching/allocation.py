@@ -39,8 +39,12 @@ MAX_WAITING_POINTS = 12
 
 def priority(request: PlacementRequest, *, at: datetime) -> int:
     """What placing this request is worth now: its urgency, plus a little for time waited."""
-    waited = max(at - request.created_at, timedelta(0))
-    return URGENCY_BASE[Urgency(request.urgency)] + min(int(waited / WAITING_STEP), MAX_WAITING_POINTS)
+    return priority_of(Urgency(request.urgency), waited=at - request.created_at)
+
+
+def priority_of(urgency: Urgency, *, waited: timedelta) -> int:
+    """What placing a request of this urgency is worth after it has waited so long."""
+    return URGENCY_BASE[urgency] + min(int(max(waited, timedelta(0)) / WAITING_STEP), MAX_WAITING_POINTS)
 
 
 def open_requests(*, session: Session) -> Sequence[PlacementRequest]:

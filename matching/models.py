@@ -162,6 +162,14 @@ class RequestLink(SQLModel, table=True):
     kind: LinkKind = Field(sa_type=enum_column(LinkKind))
 
 
+RELAXATION = (
+    "The fewest rules that, relaxed, would have let a house take the person when the request was made, "
+    "as reason codes joined by '+' (NOT_ENOUGH_BEDS first when no suitable house had room); empty when a "
+    "house could take them"
+)
+RELAXATION_LENGTH = 320
+
+
 class PlacementRequest(RequestNeeds, table=True):
     __tablename__ = "placement_request"
     model_config = {"extra": "ignore"}
@@ -178,6 +186,7 @@ class PlacementRequest(RequestNeeds, table=True):
     houses_matched: int | None = Field(
         default=None, description="How many houses could take the person when the request was made"
     )
+    relaxation: str | None = Field(default=None, max_length=RELAXATION_LENGTH, description=RELAXATION)
 
 
 class RequestTally(SQLModel, table=True):
@@ -201,6 +210,7 @@ class RequestTally(SQLModel, table=True):
     placed_quickly: bool = Field(description="Placed within 24 hours of the request")
     fallback: Fallback | None = Field(default=None, sa_type=enum_column(Fallback))
     reason: str | None = Field(default=None, max_length=32, description="The main reason it was not placed in time")
+    relaxation: str | None = Field(default=None, max_length=RELAXATION_LENGTH, description=RELAXATION)
     requests: int = Field(ge=1)
 
 

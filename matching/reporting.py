@@ -20,6 +20,7 @@ from capacity.reporting import SUPPRESSED, SUPPRESSION_THRESHOLD, suppress
 from capacity.service import is_stale
 from capacity.vocab import (
     LONDON_AREAS,
+    LONDON_REGIONS,
     PROVIDER_TYPES,
     Area,
     BedStatus,
@@ -95,11 +96,46 @@ REASON_WORDS: dict[str, str] = {
 }
 REASON_ORDER: tuple[str, ...] = (*ORDER, MainReason.HOUSE_FITTED, MainReason.NOT_RECORDED)
 
+# What a house would have had to be for the person, rule by rule: "a house with a free bed that ...".
+RELAXED_WORDS: dict[Reason, str] = {
+    Reason.GENDER_NOT_SERVED: "took their gender",
+    Reason.TRANS_NOT_INCLUDED: "was trans-inclusive",
+    Reason.NRM_STAGE_NOT_SERVED: "took their NRM stage",
+    Reason.CHILDREN_NOT_ACCEPTED: "took their children",
+    Reason.CHILD_TOO_OLD: "took children of their children's ages",
+    Reason.NO_SHARED_LANGUAGE: "spoke their language",
+    Reason.NOT_STEP_FREE: "was step-free",
+    Reason.AREA_EXCLUDED: "was outside the areas they had to avoid",
+    Reason.FAITH_BASED: "was not faith-based",
+    Reason.KEPT_APART: "held no co-victim to keep apart",
+    Reason.KEPT_TOGETHER: "could take their family together",
+}
+
+
+def relaxation_words(relaxation: str) -> str:
+    """What would have placed a request, in words, from its '+'-joined reason codes."""
+    if relaxation == MainReason.NOT_RECORDED:
+        return REASON_WORDS[MainReason.NOT_RECORDED]
+    if not relaxation:
+        return "Nothing more: a house could take them when asked"
+    codes = [Reason(code) for code in relaxation.split("+")]
+    rest = [RELAXED_WORDS[code] for code in codes if code != Reason.NOT_ENOUGH_BEDS]
+    that = " and ".join(rest)
+    if codes[0] == Reason.NOT_ENOUGH_BEDS:
+        return f"One more free bed in a house that {that}" if rest else "One more free bed in a house that suited them"
+    return f"A house with a free bed that {that}"
+
+
 HOW_REASONS_COUNT = (
     "Each request not placed within 24 hours is counted once, under its main reason: of the houses "
     "that had a free bed when the request was made, what ruled most of them out. When no house had a "
     "free bed, the reason is that every house that could take the person was full. A request made in "
     "the last 24 hours and still waiting is not counted yet."
+)
+HOW_RELAXATIONS_COUNT = (
+    "When a request was made, SafeBeds noted the fewest rules that, relaxed, would have let a house take "
+    "the person then: a house with a free bed that took men, say, or one more free bed in a house that "
+    "suited them. Each request not placed within 24 hours is counted once, under that."
 )
 FALLBACK_WORDS = {
     Fallback.hotel: "A hotel",
@@ -120,6 +156,30 @@ def main_reason(houses_matched: int | None, reasons: Iterable[RequestReason]) ->
     if best is None or not best.houses_with_room:
         return Reason.NOT_ENOUGH_BEDS
     return best.reason
+
+
+@dataclass(frozen=True)
+class BedKind:
+    """A kind of bed, as a commissioner would fund one: who it takes, and what it has."""
+
+    gender: Gender
+    nrm_stage: NrmStage
+    family: bool = False  # takes a parent with children
+    step_free: bool = False
+
+    def words(self) -> str:
+        said = [GENDER_BED_WORDS[self.gender], STAGE_BED_WORDS[self.nrm_stage]]
+        said += ["family room"] if self.family else []
+        said += ["step-free"] if self.step_free else []
+        return ", ".join(said)
+
+    @property
+    def code(self) -> str:
+        return "/".join((self.gender, self.nrm_stage, "family" if self.family else "", "step_free" * self.step_free))
+
+
+GENDER_BED_WORDS = {Gender.male: "Men", Gender.female: "Women", Gender.non_binary: "Non-binary people"}
+STAGE_BED_WORDS = {NrmStage.pre_nrm: "pre-NRM", NrmStage.recovery: "recovery", NrmStage.move_on: "move-on"}
 
 
 @dataclass
@@ -165,6 +225,10 @@ class Figures:
     gone_elsewhere: int
     fallbacks: dict[Fallback, int]
     reasons: dict[str, tuple[int, int]]  # main reason -> (not placed within 24 hours, never placed)
+    group_reasons: dict[tuple[Group, str], tuple[int, int]]  # the same, by group and main reason
+    relaxations: dict[str, tuple[int, int]]  # the fewest rules that, relaxed, would have placed them -> the same
+    missing_beds: dict[tuple[BedKind, Region | None], int]  # needed one more free bed: by its kind and where found
+    month_reasons: dict[tuple[date, str], int]  # not placed within 24 hours, by month and main reason
     groups: dict[Group, Tally]
     areas: dict[Area | None, Tally]
     months: dict[date, Tally]
@@ -225,6 +289,10 @@ def figures(*, session: Session, start: date, end: date, stale_after: timedelta)
     months = {month: Tally() for month in months_of(start, end)}
     fallbacks: Counter[Fallback] = Counter()
     reasons: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    group_reasons: dict[tuple[Group, str], list[int]] = defaultdict(lambda: [0, 0])
+    relaxations: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    missing_beds: Counter[tuple[BedKind, Region | None]] = Counter()
+    month_reasons: Counter[tuple[date, str]] = Counter()
     waiting = gone_elsewhere = 0
     for counted, times in outcomes:
         for tally in (
@@ -241,9 +309,20 @@ def figures(*, session: Session, start: date, end: date, stale_after: timedelta)
                 gone_elsewhere += times
             if counted.fallback is not None:
                 fallbacks[counted.fallback] += times
-        if counted.reason is not None:
-            reasons[counted.reason][0] += times
-            reasons[counted.reason][1] += 0 if counted.placed else times
+        if counted.reason is None:
+            continue
+        never = 0 if counted.placed else times
+        for counts in (
+            reasons[counted.reason],
+            relaxations[counted.relaxation if counted.relaxation is not None else MainReason.NOT_RECORDED],
+            *(group_reasons[group, counted.reason] for group in counted.groups()),
+        ):
+            counts[0] += times
+            counts[1] += never
+        month_reasons[counted.day.replace(day=1), counted.reason] += times
+        if counted.relaxation is not None and counted.relaxation.startswith(Reason.NOT_ENOUGH_BEDS):
+            where = region_of(counted.found_area) if counted.found_area is not None else None
+            missing_beds[counted.bed_kind(), where] += times
     return Figures(
         start=start,
         end=end,
@@ -252,6 +331,10 @@ def figures(*, session: Session, start: date, end: date, stale_after: timedelta)
         gone_elsewhere=gone_elsewhere,
         fallbacks={kind: fallbacks[kind] for kind in Fallback},
         reasons={reason: (counts[0], counts[1]) for reason, counts in reasons.items()},
+        group_reasons={key: (counts[0], counts[1]) for key, counts in group_reasons.items()},
+        relaxations={key: (counts[0], counts[1]) for key, counts in relaxations.items()},
+        missing_beds=dict(missing_beds),
+        month_reasons=dict(month_reasons),
         groups=groups,
         areas=areas,
         months=months,
@@ -274,7 +357,14 @@ class Outcome:
     placed_quickly: bool
     fallback: Fallback | None
     reason: str | None  # the main reason it counts under, if it counts as not placed within 24 hours
+    # With a reason: the fewest rules that, relaxed, would have placed it when made ('+'-joined codes;
+    # empty when a house could take them); None if not recorded.
+    relaxation: str | None
     waiting: bool  # still open or held: never so for a closed (or purged) request
+
+    def bed_kind(self) -> "BedKind":
+        """The kind of bed this person needed."""
+        return BedKind(self.gender, self.nrm_stage, self.with_children, self.step_free)
 
     def groups(self) -> list[Group]:
         """The groups it counts in."""
@@ -296,6 +386,7 @@ def outcome(
     waiting = request.status in (RequestStatus.open, RequestStatus.held)
     # A request still waiting, made less than 24 hours ago, may yet be placed in time: not counted yet.
     may_yet_be = waiting and now - request.created_at < PLACED_QUICKLY
+    counted_later = quickly or may_yet_be
     return Outcome(
         day=request.created_at.date(),
         found_area=request.found_area,
@@ -307,7 +398,8 @@ def outcome(
         placed=placed,
         placed_quickly=quickly,
         fallback=request.fallback if not placed else None,
-        reason=None if quickly or may_yet_be else main_reason(request.houses_matched, reasons),
+        reason=None if counted_later else main_reason(request.houses_matched, reasons),
+        relaxation=None if counted_later else request.relaxation,
         waiting=waiting,
     )
 
@@ -326,6 +418,7 @@ def tallied(tally: RequestTally) -> Outcome:
         placed_quickly=tally.placed_quickly,
         fallback=tally.fallback,
         reason=tally.reason,
+        relaxation=tally.relaxation,
         waiting=False,
     )
 
@@ -398,7 +491,19 @@ class Table:
     rows: tuple[Row, ...] = field(default_factory=tuple)
 
 
-TABLE_NAMES = ("headline", "reasons", "groups", "areas", "outside", "months", "providers")
+TABLE_NAMES = (
+    "headline",
+    "reasons",
+    "relaxations",
+    "missing_beds",
+    "unmet",
+    "groups",
+    "areas",
+    "outside",
+    "months",
+    "month_reasons",
+    "providers",
+)
 
 
 def tables(report: Figures) -> dict[str, Table]:
@@ -406,9 +511,13 @@ def tables(report: Figures) -> dict[str, Table]:
     built = [
         _headline(report),
         _reasons(report),
+        _relaxations(report),
+        _missing_beds(report),
+        _unmet(report),
         _groups_table(report),
         *_areas(report),
         _months(report),
+        _month_reasons(report),
         _providers(report),
     ]
     return {table.name: table for table in built}
@@ -463,6 +572,72 @@ def _reasons(report: Figures) -> Table:
         "reasons",
         "Requests not placed within 24 hours, by main reason",
         ("Main reason", "Requests", "Of which never placed"),
+        rows,
+    )
+
+
+def _relaxations(report: Figures) -> Table:
+    def rank(key: str) -> tuple[int, str]:
+        count = report.relaxations[key][0]
+        return (-(count if count >= SUPPRESSION_THRESHOLD else 1), key)
+
+    rows = tuple(
+        Row(key, (relaxation_words(key), suppress(late), suppress(never)))
+        for key in sorted(report.relaxations, key=rank)
+        for late, never in [report.relaxations[key]]
+    )
+    return Table(
+        "relaxations",
+        "Requests not placed within 24 hours: what would have placed them when they were made",
+        ("Would have been placed with", "Requests", "Of which never placed"),
+        rows,
+    )
+
+
+MISSING_BED_REGIONS: tuple[Region | None, ...] = (*LONDON_REGIONS, Region.outside_london, None)
+
+
+def _missing_beds(report: Figures) -> Table:
+    kinds = sorted({kind for kind, _ in report.missing_beds}, key=lambda k: k.code)
+    rows = []
+    for kind in kinds:
+        counts = [report.missing_beds.get((kind, region), 0) for region in MISSING_BED_REGIONS]
+        rows.append(Row(kind.code, (kind.words(), suppress(sum(counts)), *(suppress(c) for c in counts))))
+    columns = ("Kind of bed", "Requests", *(label(r) if r else "Not given" for r in MISSING_BED_REGIONS))
+    return Table(
+        "missing_beds",
+        "Not placed within 24 hours for want of one free bed: its kind, and where the person was found",
+        columns,
+        tuple(rows),
+    )
+
+
+def _unmet(report: Figures) -> Table:
+    rows = tuple(
+        Row(f"{group}/{reason}", (GROUP_WORDS[group], REASON_WORDS[reason], suppress(late), suppress(never)))
+        for group in Group
+        for reason in REASON_ORDER
+        if (group, reason) in report.group_reasons
+        for late, never in [report.group_reasons[group, reason]]
+    )
+    return Table(
+        "unmet",
+        "Requests not placed within 24 hours, by group and main reason (a request may be in several groups)",
+        ("Group", "Main reason", "Requests", "Of which never placed"),
+        rows,
+    )
+
+
+def _month_reasons(report: Figures) -> Table:
+    reasons = [reason for reason in REASON_ORDER if any(r == reason for _, r in report.month_reasons)]
+    rows = tuple(
+        Row(f"{month:%Y-%m}", (f"{month:%b %Y}", *(suppress(report.month_reasons.get((month, r), 0)) for r in reasons)))
+        for month in report.months
+    )
+    return Table(
+        "month_reasons",
+        "Requests not placed within 24 hours, by month and main reason",
+        ("Month", *(REASON_WORDS[r] for r in reasons)),
         rows,
     )
 

@@ -153,6 +153,28 @@ def ruled_out_counts(person: RequestSnapshot, index: SearchIndex) -> tuple[int, 
     return int((codes == ELIGIBLE).sum()), counts
 
 
+def smallest_relaxation(person: RequestSnapshot, index: SearchIndex) -> tuple[Reason, ...]:
+    """The fewest constraints that, relaxed, would have let a house take this person now; empty if one can already.
+
+    Each house offers a way: the rules that rule it out whatever its vacancies, plus, if it has not
+    beds enough, NOT_ENOUGH_BEDS (one more free bed there). The way with the fewest constraints is
+    taken; among equals, one more bed before a change of a house's rules (a bed is what a commissioner
+    can fund), then the way most houses offer, then the earliest rules in ORDER, so the same moment
+    always gives the same answer. NOT_ENOUGH_BEDS comes first in the answer when it is part of it.
+    """
+    full = 1 << ORDER.index(Reason.NOT_ENOUGH_BEDS)
+    table = index.table
+    ways = table.failures(person) | np.where(table.free_beds < person.beds_needed, full, 0)
+    if not len(ways):
+        return (Reason.NOT_ENOUGH_BEDS,)
+    sets, houses = np.unique(ways, return_counts=True)
+    best = min(
+        zip(sets.tolist(), houses.tolist(), strict=True),
+        key=lambda way: (way[0].bit_count(), not way[0] & full, -way[1], way[0]),
+    )[0]
+    return tuple(sorted((r for i, r in enumerate(ORDER) if best >> i & 1), key=lambda r: r != Reason.NOT_ENOUGH_BEDS))
+
+
 def _match(person: RequestSnapshot, index: SearchIndex, row: int) -> SearchMatch:
     listing = index.listings[row]
     snapshot = index.table.houses[row].model_copy(

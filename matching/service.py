@@ -71,11 +71,13 @@ _ANY_STALENESS = timedelta(0)
 
 
 def _record_reasons(session: Session, request: PlacementRequest, index: "HouseIndex") -> None:
-    """Note how many houses could take the person now, and what ruled the others out."""
+    """Note how many houses could take the person now, what ruled the others out, and what would have let one."""
     assert request.id is not None
     houses = index.get(session=session, stale_after=_ANY_STALENESS)
-    matched, counts = search_module.ruled_out_counts(search_module.request_snapshot(request), houses)
+    person = search_module.request_snapshot(request)
+    matched, counts = search_module.ruled_out_counts(person, houses)
     request.houses_matched = matched
+    request.relaxation = "+".join(search_module.smallest_relaxation(person, houses))
     for count in counts:
         session.add(
             RequestReason(

@@ -169,6 +169,13 @@ class HouseTable:
             ok &= ~fails
         return ok
 
+    def failures(self, request: RequestSnapshot) -> Ints:
+        """For each house, every rule that rules it out whatever its vacancies, as bits (bit i for ORDER[i])."""
+        bits = np.zeros(len(self), dtype=np.int64)
+        for index, fails in self._failures(request, beds=False):
+            bits |= fails.astype(np.int64) << index
+        return bits
+
     def reasons(self, request: RequestSnapshot) -> tuple[set[Reason], bool]:
         """Every reason that rules some house out whatever its vacancies, and whether any house is suitable."""
         found: set[Reason] = set()

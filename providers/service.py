@@ -175,7 +175,7 @@ def update_bed(*, session: Session, bed: Bed, data: BedUpdate) -> Bed:
         if changed.rowcount != 1:
             session.rollback()
             raise ConflictError("this bed changed a moment ago (it may have been held); reload and try again")
-        detail = f"house {bed.house_id}: {was} to {changes['status']}"
+        detail = audit.bed_status_detail(bed.house_id, was, changes["status"])
         audit.record(session, Action.bed_status, object_type="bed", object_id=bed.id, detail=detail)
     if "label" in changes:
         bed.label = changes["label"]

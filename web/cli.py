@@ -2,6 +2,8 @@
 
 import logging
 import os
+import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,12 +19,13 @@ from capacity import service as capacity_service
 from capacity.errors import DomainError
 from capacity.models import Organisation, OrganisationCreate
 from capacity.vocab import OrganisationType, Role
-from matching import solver
+from matching import reporting, solver
 from matching.instance import Instance
 from providers import imports
 from providers import service as providers_service
-from web import accounts, demo, migrate
+from web import accounts, demo, gaps, migrate
 from web.db import get_engine
+from web.downloads import write_csv
 from web.settings import get_settings
 
 
@@ -60,6 +63,10 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(organisations_app, name="organisations")
 app.add_typer(houses_app, name="houses")
+report_app = typer.Typer(
+    help="Reports for commissioners: counts only, small numbers shown as <5.", no_args_is_help=True
+)
+app.add_typer(report_app, name="report")
 
 HostOption = Annotated[str, typer.Option(help="Address to listen on")]
 PortOption = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on")]
@@ -283,3 +290,40 @@ def solve(
         f"{placed} of {placed + len(result.unplaced)} requests placed in {result.wall_time_s:.2f} s",
         err=True,
     )
+
+
+class ReportFormat(StrEnum):
+    csv = "csv"
+
+
+FromOption = Annotated[
+    str, typer.Option("--from", metavar="DATE", help="First day of the period, YYYY-MM-DD (else a year ago)")
+]
+ToOption = Annotated[str, typer.Option("--to", metavar="DATE", help="Last day of the period, YYYY-MM-DD (else today)")]
+
+
+def period_option(start: str, end: str) -> gaps.Period:
+    """The period the options ask for, or fail naming the option."""
+    period, problems, _ = gaps.period_from(start, end)
+    if period is None:
+        raise fail("\n".join(f"--{name}: {problem}" for name, problem in problems.items()))
+    return period
+
+
+@report_app.command("unmet")
+def report_unmet(
+    start: FromOption = "",
+    end: ToOption = "",
+    output_format: Annotated[ReportFormat, typer.Option("--format", help="Output format")] = ReportFormat.csv,
+) -> None:
+    """The unmet-need table to standard output: one row per group and main reason, counts under 5 as "<5"."""
+    period = period_option(start, end)
+    settings = get_settings()
+    with Session(get_engine()) as session:
+        figures = reporting.figures(
+            session=session, start=period.start, end=period.end, stale_after=settings.stale_after
+        )
+        table = reporting.tables(figures)["unmet"]
+        rows = ((*row.key.split("/"), *row.cells) for row in table.rows)
+        what = f"report unmet {period.start.isoformat()} to {period.end.isoformat()}, {output_format}, command line"
+        write_csv(session, sys.stdout, columns=("group", "reason", *table.columns), rows=rows, what=what)

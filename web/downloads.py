@@ -3,6 +3,7 @@
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from typing import TextIO
 
 from fastapi.responses import Response
 from sqlmodel import Session
@@ -20,12 +21,17 @@ def _cell(value: object) -> object:
     return value
 
 
-def csv_download(
-    session: Session, *, filename: str, columns: Sequence[str], rows: Iterable[Sequence[object]], what: str
-) -> Response:
-    """The rows as a CSV attachment; the export (`what` says of what) is recorded and committed first."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+def write_csv(
+    session: Session,
+    out: TextIO,
+    *,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    what: str,
+    filename: str = "standard output",
+) -> int:
+    """Write the rows as CSV, recording the export (`what` says of what) and committing it; return the rows written."""
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     count = 0
     for row in rows:
@@ -33,6 +39,15 @@ def csv_download(
         count += 1
     audit.record(session, Action.export, detail=f"{what}: {count} rows, {filename}")
     session.commit()
+    return count
+
+
+def csv_download(
+    session: Session, *, filename: str, columns: Sequence[str], rows: Iterable[Sequence[object]], what: str
+) -> Response:
+    """The rows as a CSV attachment; the export (`what` says of what) is recorded and committed first."""
+    buffer = io.StringIO()
+    write_csv(session, buffer, columns=columns, rows=rows, what=what, filename=filename)
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",

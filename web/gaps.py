@@ -169,6 +169,7 @@ def _report_context(request: Request, session: SessionDep, settings: SettingsDep
         "bar_left": BAR_LEFT,
         "shade_words": list(enumerate(SHADE_WORDS)),
         "how_reasons_count": reporting.HOW_REASONS_COUNT,
+        "how_relaxations_count": reporting.HOW_RELAXATIONS_COUNT,
         "stale_after": in_words(settings.stale_after),
         "csv_query": period.query(),
     }

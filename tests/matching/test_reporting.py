@@ -8,7 +8,7 @@ from freezegun.api import FrozenDateTimeFactory
 from sqlmodel import Session, select
 
 from capacity.models import Bed, BedUpdate, House, User
-from capacity.vocab import Area, BedStatus, OrganisationType, Role
+from capacity.vocab import Area, BedStatus, Gender, NrmStage, OrganisationType, Region, Role
 from matching import holds, reporting
 from matching import service as matching_service
 from matching.eligibility import Reason
@@ -172,6 +172,85 @@ def test_a_request_made_records_what_ruled_houses_out_and_how_many_could_take_it
         (Reason.GENDER_NOT_SERVED, 1),
         (Reason.NOT_ENOUGH_BEDS, 1),
     }
+
+
+def test_a_request_made_records_the_fewest_rules_that_relaxed_would_have_placed_it(
+    session: Session, frozen: FrozenDateTimeFactory
+) -> None:
+    provider_org = make_organisation(session)
+    # Free beds: two women-only pre-NRM houses, one of them step-free; a men's recovery house.
+    make_house(session, provider_org, beds=1, genders=["female"], nrm_stages=["pre_nrm"])
+    make_house(session, provider_org, beds=1, genders=["female"], nrm_stages=["pre_nrm"], step_free=True)
+    make_house(session, provider_org, beds=1, genders=["male"], nrm_stages=["recovery"])
+    officer = make_user(session, Role.officer)
+
+    man = make_request(session, officer, gender="male", nrm_stage="pre_nrm")
+    # Two houses need the gender rule relaxed, one the stage rule: one rule each, the most houses win.
+    assert man.relaxation == "GENDER_NOT_SERVED"
+    # Step-free: only one women's house is step-free; the men's recovery house fails twice, as does the other.
+    assert make_request(session, officer, gender="male", needs_step_free=True).relaxation == "GENDER_NOT_SERVED"
+    woman = make_request(session, officer, gender="female", nrm_stage="recovery", needs_step_free=True)
+    assert woman.relaxation == "NRM_STAGE_NOT_SERVED"
+    assert make_request(session, officer, gender="female", nrm_stage="pre_nrm").relaxation == ""
+
+
+def test_one_more_bed_counts_as_a_relaxation_and_goes_first_among_equals(
+    session: Session, frozen: FrozenDateTimeFactory
+) -> None:
+    provider_org = make_organisation(session)
+    full_men = make_house(session, provider_org, beds=1, genders=["male"], nrm_stages=["recovery"])
+    full_women = make_house(session, provider_org, beds=1, genders=["female"], nrm_stages=["pre_nrm"])
+    for house in (full_men, full_women):
+        (bed,) = session.exec(select(Bed).where(Bed.house_id == house.id)).all()
+        providers_service.update_bed(session=session, bed=bed, data=BedUpdate(status=BedStatus.occupied))
+    officer = make_user(session, Role.officer)
+
+    assert make_request(session, officer, gender="male", nrm_stage="recovery").relaxation == "NOT_ENOUGH_BEDS"
+    man = make_request(session, officer, gender="male", nrm_stage="pre_nrm")
+    assert man.relaxation == "NOT_ENOUGH_BEDS+GENDER_NOT_SERVED"  # a tie of two: the earlier rule
+    # A free bed in a house that does not take him, or one more bed where he fits: the bed, which can be funded.
+    make_house(session, provider_org, beds=1, genders=["female"], nrm_stages=["recovery"])
+    assert make_request(session, officer, gender="male", nrm_stage="recovery").relaxation == "NOT_ENOUGH_BEDS"
+    assert reporting.relaxation_words("NOT_ENOUGH_BEDS") == "One more free bed in a house that suited them"
+    assert (
+        reporting.relaxation_words("NOT_ENOUGH_BEDS+GENDER_NOT_SERVED")
+        == "One more free bed in a house that took their gender"
+    )
+    assert (
+        reporting.relaxation_words("GENDER_NOT_SERVED+NOT_STEP_FREE")
+        == "A house with a free bed that took their gender and was step-free"
+    )
+
+
+def test_unmet_need_is_counted_by_relaxation_by_group_and_reason_by_month_and_by_missing_bed(
+    session: Session, frozen: FrozenDateTimeFactory
+) -> None:
+    provider_org = make_organisation(session)
+    house = make_house(session, provider_org, beds=1, genders=["female"], nrm_stages=["pre_nrm"])
+    (bed,) = session.exec(select(Bed).where(Bed.house_id == house.id)).all()
+    providers_service.update_bed(session=session, bed=bed, data=BedUpdate(status=BedStatus.occupied))
+    officer = make_user(session, Role.officer)
+    for _ in range(2):
+        fall_back(session, officer, Fallback.hotel, gender="female", found_area="camden")
+    fall_back(session, officer, Fallback.none, gender="male", found_area="croydon")
+
+    figures = period_figures(session)
+    assert figures.relaxations == {"NOT_ENOUGH_BEDS": (2, 2), "NOT_ENOUGH_BEDS+GENDER_NOT_SERVED": (1, 1)}
+    assert figures.group_reasons[Group.women, Reason.NOT_ENOUGH_BEDS] == (2, 2)
+    assert figures.group_reasons[Group.men, Reason.NOT_ENOUGH_BEDS] == (1, 1)
+    assert figures.group_reasons[Group.pre_nrm, Reason.NOT_ENOUGH_BEDS] == (3, 3)
+    assert figures.month_reasons == {(START.date().replace(day=1), Reason.NOT_ENOUGH_BEDS): 3}
+    women_pre_nrm = reporting.BedKind(Gender.female, NrmStage.pre_nrm)
+    men_pre_nrm = reporting.BedKind(Gender.male, NrmStage.pre_nrm)
+    assert figures.missing_beds == {
+        (women_pre_nrm, Region.central_london): 2,
+        (men_pre_nrm, Region.south_london): 1,
+    }
+    unmet = reporting.tables(figures)["unmet"]
+    assert ("Men", REASON_WORDS_FULL, "<5", "<5") in [row.cells for row in unmet.rows]
+
+
+REASON_WORDS_FULL = reporting.REASON_WORDS[Reason.NOT_ENOUGH_BEDS]
 
 
 def reason(code: Reason, houses: int, with_room: int) -> RequestReason:

@@ -1,5 +1,7 @@
 """The `safebeds` command against a temporary SQLite file, each call as if a fresh process."""
 
+import csv
+import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +12,9 @@ from sqlalchemy import inspect
 from sqlmodel import Session, func, select
 from typer.testing import CliRunner, Result
 
+from capacity.audit import Action, AuditEvent
 from capacity.models import Bed, House, Organisation, User
+from matching import reporting
 from matching.models import PlacementRequest
 from tests.factories import house_csv, house_data
 from web import accounts
@@ -442,3 +446,46 @@ def test_serve_believes_forwarded_headers_only_from_trusted_proxies(
     monkeypatch.setenv("SAFEBEDS_TRUSTED_PROXIES", "10.0.0.2")
     assert run("serve").exit_code == 0
     assert [(s["proxy_headers"], s["forwarded_allow_ips"]) for s in started] == [(False, None), (True, "10.0.0.2")]
+
+
+# Reports ---------------------------------------------------------------------------------------
+
+
+def test_report_unmet_writes_one_csv_row_per_group_and_reason_as_the_page_counts_them(cli_database: str) -> None:
+    assert run("demo", "--no-serve", "--history-days", "14").exit_code == 0
+    with database(cli_database) as session:
+        start, end = reporting.default_period()
+        figures = reporting.figures(session=session, start=start, end=end, stale_after=get_settings().stale_after)
+    expected = reporting.tables(figures)["unmet"]
+    assert expected.rows, "the demo's fortnight has people not placed within 24 hours"
+
+    result = run("report", "unmet", "--from", start.isoformat(), "--to", end.isoformat(), "--format", "csv")
+    assert result.exit_code == 0, result.output
+    header, *rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert header == ["group", "reason", "Group", "Main reason", "Requests", "Of which never placed"]
+    assert [tuple(row) for row in rows] == [
+        (*row.key.split("/"), *(str(cell) for cell in row.cells)) for row in expected.rows
+    ]
+    assert {row[0] for row in rows} <= set(reporting.Group)
+    assert {row[1] for row in rows} <= set(reporting.REASON_ORDER)
+    for row in rows:
+        for cell in row[4:]:
+            assert cell == "<5" or cell == "0" or int(cell) >= 5, "counts under 5 are suppressed"
+    with database(cli_database) as session:
+        (export,) = session.exec(select(AuditEvent).where(AuditEvent.action == Action.export)).all()
+    assert "report unmet" in export.detail and export.actor_id is None
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--from", "2026-13-01"], "--from: Give a date as year-month-day"),
+        (["--from", "2026-03-02", "--to", "2026-03-01"], "--to: The last day must not be before the first"),
+        (["--format", "pdf"], "--format"),
+    ],
+)
+def test_report_unmet_names_the_option_it_cannot_use(upgraded: str, args: list[str], named: str) -> None:
+    result = run("report", "unmet", *args)
+    assert result.exit_code != 0
+    assert named in plain(result.output)
+    assert result.stdout == "" or "group,reason" not in result.stdout
