@@ -54,6 +54,7 @@ from matching.reporting import (
     outcome,
     period_bounds,
 )
+from matching.reporting import default_period as default_period_of_reports
 
 # How long a person could wait for a bed when the record does not say (they were placed sooner).
 USUAL_PATIENCE = {
@@ -153,6 +154,13 @@ def demand(*, session: Session, start: date, end: date) -> list[Demand]:
             )
         )
     return found
+
+
+def default_period(*, session: Session) -> tuple[date, date]:
+    """The last twelve months to today, or as much of them as still has every request in full."""
+    start, end = default_period_of_reports()
+    purged = session.exec(select(func.max(RequestTally.day)).where(col(RequestTally.day) >= start)).one()
+    return (max(start, purged + timedelta(days=1)) if purged else start), end
 
 
 # Capacity ----------------------------------------------------------------------------------------
@@ -465,6 +473,8 @@ def _wait_words(wait: timedelta | None) -> str:
     if wait is None:
         return "nobody placed"
     hours = wait / timedelta(hours=1)
+    if hours < 2:
+        return f"{wait // timedelta(minutes=1)} minutes"
     return f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.0f} days"
 
 
@@ -553,3 +563,24 @@ def tables(what: WhatIf) -> dict[str, Table]:
         ),
     )
     return {table.name: table for table in built}
+
+
+def summary(what: WhatIf) -> str:
+    """What was replayed, against what, and how faithful the replay is, in a few lines."""
+    beds = sum(s.beds for s in what.base.houses)
+    lines = [
+        f"What-if, {what.start.isoformat()} to {what.end.isoformat()}: {len(what.demand):,} requests replayed "
+        f"against today's {len(what.base.houses)} houses ({beds:,} beds), with beds taken by others and out of "
+        "service as recorded.",
+        "Changes: "
+        + ("; ".join(s.added for s in what.changed_capacity.houses if s.added) or "none")
+        + (
+            ""
+            if not any(c.beds < 0 for c in what.changes)
+            else "; " + "; ".join(c.words() for c in what.changes if c.beds < 0)
+        )
+        + ".",
+        f"Fidelity: replayed against today's capacity, {what.agreement():.0%} of requests were placed, or not, "
+        "as recorded.",
+    ]
+    return "\n".join(lines)

@@ -3,6 +3,7 @@
 import logging
 import os
 import sys
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,7 +20,7 @@ from capacity import service as capacity_service
 from capacity.errors import DomainError
 from capacity.models import Organisation, OrganisationCreate
 from capacity.vocab import OrganisationType, Role
-from matching import reporting, solver
+from matching import reporting, solver, whatif
 from matching.instance import Instance
 from providers import imports
 from providers import service as providers_service
@@ -302,9 +303,9 @@ FromOption = Annotated[
 ToOption = Annotated[str, typer.Option("--to", metavar="DATE", help="Last day of the period, YYYY-MM-DD (else today)")]
 
 
-def period_option(start: str, end: str) -> gaps.Period:
-    """The period the options ask for, or fail naming the option."""
-    period, problems, _ = gaps.period_from(start, end)
+def period_option(start: str, end: str, *, default: tuple[date, date] | None = None) -> gaps.Period:
+    """The period the options ask for (else the default, else the last twelve months), or fail naming the option."""
+    period, problems, _ = gaps.period_from(start, end, default=default)
     if period is None:
         raise fail("\n".join(f"--{name}: {problem}" for name, problem in problems.items()))
     return period
@@ -327,3 +328,52 @@ def report_unmet(
         rows = ((*row.key.split("/"), *row.cells) for row in table.rows)
         what = f"report unmet {period.start.isoformat()} to {period.end.isoformat()}, {output_format}, command line"
         write_csv(session, sys.stdout, columns=("group", "reason", *table.columns), rows=rows, what=what)
+
+
+def print_table(table: reporting.Table) -> None:
+    """A table as aligned text, for a person at a terminal."""
+    rows = [table.columns, *(tuple(str(cell) for cell in row.cells) for row in table.rows)]
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(table.columns))]
+    typer.echo(f"\n{table.caption}")
+    for number, row in enumerate(rows):
+        cells = [
+            str(cell).ljust(w) if i == 0 else str(cell).rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        typer.echo("  ".join(cells).rstrip())
+        if number == 0:
+            typer.echo("  ".join("-" * w for w in widths))
+
+
+ChangeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--change",
+        "-c",
+        metavar="CHANGE",
+        help='Beds to add or remove, as "+4 male pre-NRM beds in Croydon" or "-2 female recovery beds" (repeatable)',
+    ),
+]
+
+
+@app.command("whatif")
+def whatif_command(start: FromOption = "", end: ToOption = "", change: ChangeOption = None) -> None:
+    """Replay the period's requests against today's capacity, and with beds added or removed."""
+    changes = []
+    for text in change or []:
+        try:
+            changes.append(whatif.parse_change(text))
+        except ValueError as error:
+            raise fail(f"--change {error}") from error
+    with Session(get_engine()) as session:
+        period = period_option(start, end, default=whatif.default_period(session=session))
+        try:
+            what = whatif.run(session=session, start=period.start, end=period.end, changes=changes)
+        except whatif.PeriodPurged as error:
+            raise fail(f"--from: {error}") from error
+        except ValueError as error:
+            raise fail(f"--change {error}") from error
+    typer.echo(whatif.summary(what))
+    for table in whatif.tables(what).values():
+        if table.rows:
+            print_table(table)

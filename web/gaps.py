@@ -33,15 +33,17 @@ class Period:
         return {"from": self.start.isoformat(), "to": self.end.isoformat()}
 
 
-def period_from(start_text: str, end_text: str) -> tuple[Period | None, dict[str, str], dict[str, str]]:
-    """The period the form asks for (the last twelve months when left empty), or the problems by field."""
-    default_start, default_end = reporting.default_period()
+def period_from(
+    start_text: str, end_text: str, *, default: tuple[date, date] | None = None
+) -> tuple[Period | None, dict[str, str], dict[str, str]]:
+    """The period the form asks for, or the problems by field; left empty, the default (else the last twelve months)."""
+    default_start, default_end = default or reporting.default_period()
     given = {"from": start_text.strip(), "to": end_text.strip()}
     problems: dict[str, str] = {}
     found: dict[str, date] = {}
-    for name, text, default in (("from", given["from"], default_start), ("to", given["to"], default_end)):
+    for name, text, otherwise in (("from", given["from"], default_start), ("to", given["to"], default_end)):
         try:
-            found[name] = date.fromisoformat(text) if text else default
+            found[name] = date.fromisoformat(text) if text else otherwise
         except ValueError:
             problems[name] = "Give a date as year-month-day, for example 2025-03-01."
     if not problems and found["to"] < found["from"]:

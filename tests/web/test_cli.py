@@ -489,3 +489,29 @@ def test_report_unmet_names_the_option_it_cannot_use(upgraded: str, args: list[s
     assert result.exit_code != 0
     assert named in plain(result.output)
     assert result.stdout == "" or "group,reason" not in result.stdout
+
+
+def test_whatif_replays_the_period_and_shows_what_added_beds_change(cli_database: str) -> None:
+    assert run("demo", "--no-serve", "--history-days", "30").exit_code == 0
+    result = run("whatif", "--change", "+4 male pre-NRM beds in Croydon", "-c", "-1 female recovery bed")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^What-if, \S+ to \S+: \d+ requests replayed against today's 120 houses", result.stdout, re.M)
+    assert "Changes: +4 pre-NRM beds for men in Croydon; -1 recovery bed for women." in result.stdout
+    assert re.search(r"^Fidelity: .* \d+% of requests were placed, or not, as recorded\.$", result.stdout, re.M)
+    for caption in ("What became of the period's requests", "Placed, by group", "The added beds"):
+        assert caption in result.stdout
+    assert re.search(r"^\+4 pre-NRM beds for men in Croydon +4 +(<5|\d+) +\d+%$", result.stdout, re.M)
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--change", "+4 beds in Croydon"], "--change '+4 beds in Croydon': say who the beds are for"),
+        (["--change", "-900 male pre-NRM beds"], "--change -900 pre-NRM beds for men: there are only"),
+        (["--from", "yesterday"], "--from: Give a date as year-month-day"),
+    ],
+)
+def test_whatif_names_the_option_it_cannot_use(upgraded: str, args: list[str], named: str) -> None:
+    result = run("whatif", *args)
+    assert result.exit_code == 1
+    assert named in plain(result.output)
