@@ -41,6 +41,7 @@ from matching.models import (
     RequestTally,
     Urgency,
 )
+from matching.recommend import Fundable, Recommendation, Unmet, recommend
 from matching.replay import Capacity, Demand, Replay, Supply, Taken, median, replay
 from matching.reporting import (
     GROUP_WORDS,
@@ -441,21 +442,81 @@ def run(*, session: Session, start: date, end: date, changes: Sequence[BedChange
     """Replay the period against today's capacity, and against it with the changes made."""
     found = demand(session=session, start=start, end=end)
     base = capacity(session=session, start=start, end=end)
-    where = Counter(d.found_area for d in found if d.found_area is not None)
-    with_changes = changed(base, changes, found=where)
-    since, until = period_bounds(start, end)
-    until = min(until, clock.now())  # what happens after now is not known yet: a replay stops there too
+    since, until = _replay_bounds(start, end)
     today = replay(found, base, start=since, end=until)
-    return WhatIf(
+    what = WhatIf(
         start=start,
         end=end,
-        changes=tuple(changes),
+        changes=(),
         demand=tuple(found),
         base=base,
         today=today,
-        changed=replay(found, with_changes, start=since, end=until) if changes else today,
-        changed_capacity=with_changes,
+        changed=today,
+        changed_capacity=base,
     )
+    return with_changes(what, changes)
+
+
+def _replay_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    since, until = period_bounds(start, end)
+    return since, min(until, clock.now())  # what happens after now is not known yet: a replay stops there too
+
+
+def found_areas(what: WhatIf) -> Counter[Area]:
+    return Counter(d.found_area for d in what.demand if d.found_area is not None)
+
+
+def with_changes(what: WhatIf, changes: Sequence[BedChange]) -> WhatIf:
+    """The same what-if with other changes: only the changed capacity is replayed again."""
+    if not changes:
+        return replace(what, changes=(), changed=what.today, changed_capacity=what.base)
+    capacity_now = changed(what.base, changes, found=found_areas(what))
+    since, until = _replay_bounds(what.start, what.end)
+    return replace(
+        what,
+        changes=tuple(changes),
+        changed=replay(what.demand, capacity_now, start=since, end=until),
+        changed_capacity=capacity_now,
+    )
+
+
+@dataclass(frozen=True)
+class Recommended:
+    recommendation: Recommendation
+    what: WhatIf  # the period replayed with the recommended beds added
+
+
+def recommend_beds(what: WhatIf, *, budget: int, fundable: Fundable, time_limit_s: float = 10.0) -> Recommended:
+    """The best beds to add for every budget up to `budget`, and the period replayed with the best for `budget`."""
+    found = found_areas(what)
+    sites = {region: site(BedChange(1, (), (), region=region), found) for region in fundable.regions}
+    unmet = [
+        Unmet(
+            id=d.id,
+            at=d.at,
+            stay=d.stay,
+            priority=URGENCY_BASE[d.urgency],
+            person=d.person,
+            found=region_of(d.found_area) if d.found_area is not None else None,
+        )
+        for d in what.demand
+        if what.today.fates[d.id].placed_at is None
+    ]
+    _, until = _replay_bounds(what.start, what.end)
+    found_best = recommend(unmet, budget=budget, fundable=fundable, sites=sites, end=until, time_limit_s=time_limit_s)
+    changes = [
+        BedChange(
+            beds=n,
+            genders=(kind.gender,),
+            stages=(kind.nrm_stage,),
+            family=kind.family,
+            step_free=kind.step_free,
+            region=region,
+        )
+        for kind, regions in sorted(found_best.where.items(), key=lambda item: (-sum(item[1].values()), item[0].code))
+        for region, n in regions.items()
+    ]
+    return Recommended(found_best, with_changes(what, changes))
 
 
 # What commissioners see --------------------------------------------------------------------------
