@@ -197,8 +197,8 @@ def recommend(
 
 def site_beds(beds: int, found: Sequence[Region | None], regions: Sequence[Region]) -> dict[Region, int]:
     """Share beds between the regions where their users were found, in proportion (largest remainders)."""
-    counts = Counter(region for region in found if region in regions)
-    if not counts:
+    counts: Counter[Region] = Counter(region for region in found if region is not None and region in regions)
+    if not counts:  # nobody was found in any of the regions: the first of them
         return {regions[0]: beds}
     total = sum(counts.values())
     shares = {region: beds * n / total for region, n in counts.items()}
