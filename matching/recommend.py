@@ -146,16 +146,21 @@ def recommend(
         raise ValueError("budget: recommend at least one bed")
     started = time.perf_counter()
     places = [sites[region] for region in fundable.regions]
-    groups: dict[tuple[Gender, NrmStage], list[Unmet]] = defaultdict(list)
+    grouping: dict[tuple[Gender, NrmStage], list[Unmet]] = defaultdict(list)
     for u in unmet:
-        groups[u.person.gender, u.person.nrm_stage].append(u)
-    kinds = [k for k in fundable.kinds() if any(takes(k, u.person, places) for u in groups[k.gender, k.nrm_stage])]
+        grouping[u.person.gender, u.person.nrm_stage].append(u)
+    groups = dict(grouping)
+
+    def group(kind: BedKind) -> list[Unmet]:
+        return groups.get((kind.gender, kind.nrm_stage), [])
+
+    kinds = [k for k in fundable.kinds() if any(takes(k, u.person, places) for u in group(k))]
     # A feature only where someone needs it: otherwise the plain bed does as much, for less.
     kinds = [
         k
         for k in kinds
-        if (not k.family or any(u.person.children for u in groups[k.gender, k.nrm_stage]))
-        and (not k.step_free or any(u.person.needs_step_free for u in groups[k.gender, k.nrm_stage]))
+        if (not k.family or any(u.person.children for u in group(k)))
+        and (not k.step_free or any(u.person.needs_step_free for u in group(k)))
     ]
     # One weight for all groups, so that their objectives add up: priority outweighs the tie-break.
     unit = 2 * budget + 1
@@ -164,15 +169,17 @@ def recommend(
     solves = 0
     for gender, stage in sorted(groups):
         mine = [k for k in kinds if (k.gender, k.nrm_stage) == (gender, stage)]
-        curve = [NOTHING]
+        people = groups[gender, stage]
+        # A family needs several beds at once: stop only when that many more beds placed nobody more.
+        patience = max(u.person.beds_needed for u in people)
+        curve, stalled = [NOTHING], 0
         for b in range(1, budget + 1 if mine else 1):
-            step = _solve(
-                groups[gender, stage], mine, places, b, unit=unit, end=end, time_limit_s=per_solve, workers=workers
-            )
+            step = _solve(people, mine, places, b, unit=unit, end=end, time_limit_s=per_solve, workers=workers)
             solves += 1
-            if step.objective <= curve[-1].objective:
-                break  # a further bed places nobody more
-            curve.append(step)
+            stalled = stalled + 1 if step.objective <= curve[-1].objective else 0
+            curve.append(curve[-1] if stalled else step)
+            if stalled >= patience or step.placed == len(people):
+                break
         curves.append(curve)
     best = [NOTHING] * (budget + 1)  # by budget: the best of the groups so far
     for curve in curves:

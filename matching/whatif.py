@@ -244,14 +244,11 @@ class BedChange:
     def words(self) -> str:
         who = " or ".join(_GENDER_WORDS[g] for g in self.genders)
         stages = " or ".join(_STAGE_WORDS[s] for s in self.stages)
-        kind = (
-            ("family rooms" if self.family else "beds")
-            if abs(self.beds) != 1
-            else ("family room" if self.family else "bed")
-        )
-        extra = ", step-free" if self.step_free else ""
+        one = abs(self.beds) == 1
+        kind = ("family room" if one else "family rooms") if self.family else ("bed" if one else "beds")
+        step_free = "step-free " if self.step_free else ""
         where = f" in {label(self.area)}" if self.area else f" anywhere in {label(self.region)}" if self.region else ""
-        return f"{self.beds:+d} {stages} {kind} for {who}{extra}{where}"
+        return f"{self.beds:+d} {step_free}{stages} {kind} for {who}{where}"
 
 
 _GENDER_WORDS = {Gender.male: "men", Gender.female: "women", Gender.non_binary: "non-binary people"}
@@ -645,3 +642,41 @@ def summary(what: WhatIf) -> str:
         "as recorded.",
     ]
     return "\n".join(lines)
+
+
+def recommendation_tables(found: Recommended) -> dict[str, Table]:
+    """The recommendation as tables: the beds and where, the value of each further bed, counts under 5 as "<5"."""
+    best = found.recommendation.best
+    beds = tuple(
+        Row(f"{kind.code}/{region}", (kind.words(), label(region), n))
+        for kind, regions in sorted(found.recommendation.where.items(), key=lambda item: -sum(item[1].values()))
+        for region, n in regions.items()
+    )
+    marginal = found.recommendation.marginal()
+    steps = tuple(
+        Row(
+            str(step.budget),
+            (
+                f"{step.budget} bed{'s' if step.budget != 1 else ''}",
+                suppress(step.placed),
+                gained(step.placed - marginal[step.budget - 1], step.placed),
+                step.priority,
+                ", ".join(f"{n} {kind.words()}" for kind, n in step.beds.items()) or "none",
+            ),
+        )
+        for step in found.recommendation.steps
+    )
+    return {
+        "recommended_beds": Table(
+            "recommended_beds",
+            f"The {sum(best.beds.values())} beds that would have placed the most (priority-weighted), and where",
+            ("Kind of bed", "Where", "Beds"),
+            beds,
+        ),
+        "recommended_steps": Table(
+            "recommended_steps",
+            "The best beds for each budget: the value of each further bed",
+            ("Budget", "People the new beds place", "Placed by this further bed", "Priority placed", "Beds"),
+            steps,
+        ),
+    }

@@ -19,9 +19,10 @@ from typer.core import TyperGroup
 from capacity import service as capacity_service
 from capacity.errors import DomainError
 from capacity.models import Organisation, OrganisationCreate
-from capacity.vocab import OrganisationType, Role
+from capacity.vocab import LONDON_REGIONS, Gender, NrmStage, OrganisationType, Region, Role
 from matching import reporting, solver, whatif
 from matching.instance import Instance
+from matching.recommend import Fundable
 from providers import imports
 from providers import service as providers_service
 from web import accounts, demo, gaps, migrate
@@ -375,5 +376,60 @@ def whatif_command(start: FromOption = "", end: ToOption = "", change: ChangeOpt
             raise fail(f"--change {error}") from error
     typer.echo(whatif.summary(what))
     for table in whatif.tables(what).values():
+        if table.rows:
+            print_table(table)
+
+
+@app.command("recommend")
+def recommend_command(
+    beds: Annotated[int, typer.Option("--beds", "-k", min=1, max=100, help="How many new beds could be funded")],
+    start: FromOption = "",
+    end: ToOption = "",
+    gender: Annotated[
+        list[Gender] | None, typer.Option(help="Genders the beds could be for (repeatable; else all)")
+    ] = None,
+    stage: Annotated[
+        list[NrmStage] | None, typer.Option(help="NRM stages they could be for (repeatable; else all)")
+    ] = None,
+    region: Annotated[
+        list[Region] | None, typer.Option(help="Parts of London they could be in (repeatable; else all)")
+    ] = None,
+    family_rooms: Annotated[
+        bool, typer.Option("--family-rooms/--no-family-rooms", help="Family rooms could be funded")
+    ] = True,
+    step_free: Annotated[
+        bool, typer.Option("--step-free/--no-step-free", help="Step-free beds could be funded")
+    ] = True,
+    time_limit: Annotated[float, typer.Option(min=0.1, max=600, help="Seconds the optimisation may take")] = 10.0,
+) -> None:
+    """Where K new beds would have placed the most people of the period, and the value of each further bed."""
+    if region and Region.outside_london in region:
+        raise fail("--region: new beds are recommended in London's regions only")
+    fundable = Fundable(
+        genders=tuple(gender or Gender),
+        stages=tuple(stage or NrmStage),
+        family=(False, True) if family_rooms else (False,),
+        step_free=(False, True) if step_free else (False,),
+        regions=tuple(region or LONDON_REGIONS),
+    )
+    with Session(get_engine()) as session:
+        period = period_option(start, end, default=whatif.default_period(session=session))
+        try:
+            what = whatif.run(session=session, start=period.start, end=period.end)
+        except whatif.PeriodPurged as error:
+            raise fail(f"--from: {error}") from error
+    found = whatif.recommend_beds(what, budget=beds, fundable=fundable, time_limit_s=time_limit)
+    result = found.recommendation
+    proven = "optimal" if all(step.optimal for step in result.steps) else "the best found in the time allowed"
+    typer.echo(
+        f"Recommended for {period.start.isoformat()} to {period.end.isoformat()}: {beds} new beds among "
+        f"{result.kinds} kinds that could take someone, for {result.people:,} people the replay left unplaced "
+        f"({result.solves} CP-SAT models, {result.wall_time_s:.1f} s, {proven})."
+    )
+    for table in whatif.recommendation_tables(found).values():
+        print_table(table)
+    typer.echo("\nReplayed with the recommended beds added:")
+    typer.echo(whatif.summary(found.what))
+    for table in whatif.tables(found.what).values():
         if table.rows:
             print_table(table)

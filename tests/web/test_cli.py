@@ -515,3 +515,28 @@ def test_whatif_names_the_option_it_cannot_use(upgraded: str, args: list[str], n
     result = run("whatif", *args)
     assert result.exit_code == 1
     assert named in plain(result.output)
+
+
+def test_recommend_says_where_new_beds_help_most_and_replays_them(cli_database: str) -> None:
+    assert run("demo", "--no-serve", "--history-days", "30").exit_code == 0
+    result = run("recommend", "--beds", "3", "--no-family-rooms", "--gender", "male", "--gender", "female")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^Recommended for \S+ to \S+: 3 new beds among \d+ kinds .* CP-SAT models", result.stdout, re.M)
+    for caption in ("beds that would have placed the most", "the value of each further bed", "Replayed with"):
+        assert caption in result.stdout
+    assert re.search(r"^1 bed +(<5|\d+) +(<5|\+\d+) +\d+ +1 (Men|Women), ", result.stdout, re.M)
+    assert "family room" not in result.stdout and "Non-binary" not in result.stdout.split("Replayed with")[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--beds", "0"], "--beds"),
+        (["--beds", "2", "--gender", "alien"], "--gender"),
+        (["--beds", "2", "--region", "outside_london"], "--region: new beds are recommended in London's regions only"),
+    ],
+)
+def test_recommend_names_the_option_it_cannot_use(upgraded: str, args: list[str], named: str) -> None:
+    result = run("recommend", *args)
+    assert result.exit_code != 0
+    assert named in plain(result.output)
