@@ -48,6 +48,7 @@ from matching.reporting import (
     PLACED_QUICKLY,
     REASON_ORDER,
     REASON_WORDS,
+    BedKind,
     Cell,
     Group,
     Row,
@@ -439,7 +440,7 @@ def run(*, session: Session, start: date, end: date, changes: Sequence[BedChange
     """Replay the period against today's capacity, and against it with the changes made."""
     found = demand(session=session, start=start, end=end)
     base = capacity(session=session, start=start, end=end)
-    since, until = _replay_bounds(start, end)
+    since, until = replay_bounds(start, end)
     today = replay(found, base, start=since, end=until)
     what = WhatIf(
         start=start,
@@ -454,7 +455,7 @@ def run(*, session: Session, start: date, end: date, changes: Sequence[BedChange
     return with_changes(what, changes)
 
 
-def _replay_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+def replay_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     since, until = period_bounds(start, end)
     return since, min(until, clock.now())  # what happens after now is not known yet: a replay stops there too
 
@@ -468,7 +469,7 @@ def with_changes(what: WhatIf, changes: Sequence[BedChange]) -> WhatIf:
     if not changes:
         return replace(what, changes=(), changed=what.today, changed_capacity=what.base)
     capacity_now = changed(what.base, changes, found=found_areas(what))
-    since, until = _replay_bounds(what.start, what.end)
+    since, until = replay_bounds(what.start, what.end)
     return replace(
         what,
         changes=tuple(changes),
@@ -499,7 +500,7 @@ def recommend_beds(what: WhatIf, *, budget: int, fundable: Fundable, time_limit_
         for d in what.demand
         if what.today.fates[d.id].placed_at is None
     ]
-    _, until = _replay_bounds(what.start, what.end)
+    _, until = replay_bounds(what.start, what.end)
     found_best = recommend(unmet, budget=budget, fundable=fundable, sites=sites, end=until, time_limit_s=time_limit_s)
     changes = [
         BedChange(
@@ -623,13 +624,17 @@ def tables(what: WhatIf) -> dict[str, Table]:
     return {table.name: table for table in built}
 
 
+def _count(number: int, thing: str) -> str:
+    return f"{number:,} {thing}{'s' if number != 1 else ''}"
+
+
 def summary(what: WhatIf) -> str:
     """What was replayed, against what, and how faithful the replay is, in a few lines."""
     beds = sum(s.beds for s in what.base.houses)
     lines = [
         f"What-if, {what.start.isoformat()} to {what.end.isoformat()}: {len(what.demand):,} requests replayed "
-        f"against today's {len(what.base.houses)} houses ({beds:,} beds), with beds taken by others and out of "
-        "service as recorded.",
+        f"against today's {_count(len(what.base.houses), 'house')} ({_count(beds, 'bed')}), with beds taken by "
+        "others and out of service as recorded.",
         "Changes: "
         + ("; ".join(s.added for s in what.changed_capacity.houses if s.added) or "none")
         + (
@@ -647,9 +652,15 @@ def summary(what: WhatIf) -> str:
 def recommendation_tables(found: Recommended) -> dict[str, Table]:
     """The recommendation as tables: the beds and where, the value of each further bed, counts under 5 as "<5"."""
     best = found.recommendation.best
+    steps_in = {kind: step.budget for step in reversed(found.recommendation.steps) for kind in step.beds}
+
+    def first_needed(item: tuple[BedKind, dict[Region, int]]) -> tuple[int, int]:
+        """The kinds in the order the budgets bring them in: the bed that helps most first."""
+        return steps_in.get(item[0], len(found.recommendation.steps)), -sum(item[1].values())
+
     beds = tuple(
         Row(f"{kind.code}/{region}", (kind.words(), label(region), n))
-        for kind, regions in sorted(found.recommendation.where.items(), key=lambda item: -sum(item[1].values()))
+        for kind, regions in sorted(found.recommendation.where.items(), key=first_needed)
         for region, n in regions.items()
     )
     marginal = found.recommendation.marginal()
@@ -661,7 +672,7 @@ def recommendation_tables(found: Recommended) -> dict[str, Table]:
                 suppress(step.placed),
                 gained(step.placed - marginal[step.budget - 1], step.placed),
                 step.priority,
-                ", ".join(f"{n} {kind.words()}" for kind, n in step.beds.items()) or "none",
+                "; ".join(f"{n} × {kind.words()}" for kind, n in step.beds.items()) or "none",
             ),
         )
         for step in found.recommendation.steps

@@ -29,6 +29,7 @@ from web import (
     headers,
     login_pages,
     pages,
+    plan,
     provider_pages,
     retention,
 )
@@ -135,6 +136,7 @@ def create_app() -> FastAPI:
     application.include_router(login_pages.router)
     application.include_router(coordinator_pages.router)
     application.include_router(gaps.router)
+    application.include_router(plan.router)
     application.include_router(admin_pages.router)
     application.include_router(audit_pages.router)
     application.include_router(provider_pages.router)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from capacity.models import User
 from capacity.reporting import SUPPRESSED, SUPPRESSION_THRESHOLD
@@ -14,7 +15,8 @@ from matching import reporting
 from web.authz import Permission
 from web.deps import SessionDep, SettingsDep, is_htmx, require
 from web.downloads import csv_download
-from web.pages import in_words, render
+from web.pages import in_words, render, templates
+from web.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 Commissioner = Annotated[User, Depends(require(Permission.read_capacity_report))]
@@ -96,6 +98,19 @@ TILE, GAP = 56, 4
 # Shades of unmet need: none, under 5 (suppressed, so one shade for all of them), then these lower bounds.
 SHADE_FROM = (5, 10, 20, 40)
 SHADE_WORDS = ("None", "<5", "5 to 9", "10 to 19", "20 to 39", "40 or more")
+# The charts' colours, also given to each SVG shape itself, so that a PDF renderer that reads no stylesheet
+# draws them the same (safebeds.css says the same for the page).
+COLOURS = {
+    "ink": "#1b1b1b",
+    "line": "#b1b4b6",
+    "placed": "#1d4f91",
+    "unmet": "#d4351c",
+    "today": "#b1b4b6",
+    "changed": "#1d4f91",
+    "shades": ("#f3f2f1", "#fee5d9", "#fcae91", "#fb6a4a", "#cb181d", "#67000d"),
+    "on_shades": ("#1b1b1b", "#1b1b1b", "#1b1b1b", "#1b1b1b", "#ffffff", "#ffffff"),
+}
+templates.env.globals["colours"] = COLOURS
 
 
 def shade(count: int | str) -> int:
@@ -159,7 +174,8 @@ def month_bars(table: reporting.Table) -> list[dict[str, Any]]:
     return bars
 
 
-def _report_context(request: Request, session: SessionDep, settings: SettingsDep, period: Period) -> dict[str, Any]:
+def gaps_context(session: Session, settings: Settings, period: Period) -> dict[str, Any]:
+    """Every table, the map and the month chart of the gaps report for a period."""
     figures = reporting.figures(session=session, start=period.start, end=period.end, stale_after=settings.stale_after)
     tables = reporting.tables(figures)
     return {
@@ -196,7 +212,7 @@ def gaps(
         "partial": is_htmx(request),
     }
     if period is not None:
-        context |= _report_context(request, session, settings, period)
+        context |= gaps_context(session, settings, period)
     return render(request, "gaps.html", context, block="report")
 
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -44,6 +45,7 @@ templates.env.globals["url_for"] = url_for
 templates.env.globals["label"] = vocab.label
 templates.env.filters["label"] = vocab.label
 templates.env.filters["language_name"] = vocab.language_name
+templates.env.filters["query"] = lambda fields: urlencode(fields, doseq=True)
 
 router = APIRouter(include_in_schema=False)
 
@@ -113,6 +115,8 @@ NAVIGATION = [
     ("my_requests", "My requests", Permission.make_requests),
     ("allocation_queue", "The queue", Permission.allocate_queue),
     ("gaps", "The gaps", Permission.read_capacity_report),
+    ("whatif", "What-if", Permission.read_capacity_report),
+    ("recommend", "New beds", Permission.read_capacity_report),
     ("admin_home", "Administration", Permission.manage_users),
 ]
 

@@ -116,6 +116,8 @@ VISITS = [
     Visit("coordinator", "queue", "/queue", then=_propose),
     Visit("commissioner", "home", "/"),
     Visit("commissioner", "gaps", "/gaps"),
+    Visit("commissioner", "whatif", "/whatif?change=%2B4+male+pre-NRM+beds+in+Croydon", route="/whatif"),
+    Visit("commissioner", "recommend", "/recommend?beds=8", route="/recommend"),
     Visit("admin", "home", "/"),
     Visit("admin", "admin", "/admin"),
     Visit("admin", "organisations", "/admin/organisations"),
@@ -138,6 +140,9 @@ VISITS = [
 NOT_WALKED = {
     "/docs",
     "/gaps/{table}.csv",
+    "/gaps/report.pdf",
+    "/whatif/{table}.csv",
+    "/recommend/{table}.csv",
     "/houses/import/columns.csv",
     "/houses/import/guide",
     "/admin/audit.csv",
