@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import Response
 from sqlmodel import Session
-from weasyprint import HTML  # type: ignore[import-untyped]
 
 from capacity import audit, clock
 from capacity.audit import Action
@@ -365,6 +364,23 @@ def _refuse_fetch(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[
     raise ValueError(f"the report fetches nothing ({url})")
 
 
+PANGO_MISSING = (
+    "the PDF report needs the Pango text library, which this server lacks "
+    "(on Debian or Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0)"
+)
+
+
+def draw_pdf(html: str) -> bytes:
+    """The HTML as a PDF, by WeasyPrint; imported here, so that the rest of SafeBeds runs without Pango."""
+    try:
+        from weasyprint import HTML  # type: ignore[import-untyped]
+    except OSError as error:  # the Python package is there, Pango is not
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, PANGO_MISSING) from error
+    pdf = HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
 def replayable(session: Session, period: Period) -> Period | None:
     """The part of a report's period a replay can cover: every request in full, at most the last year of it."""
     start = max(period.start, period.end - LONGEST_REPLAY + timedelta(days=1))
@@ -412,7 +428,7 @@ def gaps_pdf(
             "step_height": STEP_HEIGHT,
         }
     html = templates.get_template("report_pdf.html").render(context | {"request": request})
-    pdf = HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+    pdf = draw_pdf(html)
     name = f"safebeds-report-{period.start.isoformat()}-to-{period.end.isoformat()}.pdf"
     audit.record(session, Action.export, detail=f"report PDF, {beds} beds recommended: {name}")
     session.commit()

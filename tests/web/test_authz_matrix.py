@@ -216,6 +216,15 @@ def world(session: Session) -> World:
     return World(users=users, other_provider=other, ids=ids)
 
 
+# Each report's CSV route names tables of its own.
+TABLES = {"/whatif/{table}.csv": "whatif_outcomes", "/recommend/{table}.csv": "recommended_beds"}
+
+
+def filled(path: str, ids: dict[str, int | str]) -> str:
+    """The route's path with the world's ids in it."""
+    return path.format(**(ids | ({"table": TABLES[path]} if path in TABLES else {})))
+
+
 def call(
     client: TestClient, session: Session, method: str, path: str, ids: dict[str, int | str], user: User | None
 ) -> int:
@@ -224,7 +233,7 @@ def call(
     if user is not None:
         headers["Authorization"] = f"Bearer {accounts.start_session(session=session, user=user)}"
     client.cookies.clear()
-    response = client.request(method, path.format(**ids), headers=headers, follow_redirects=False)
+    response = client.request(method, filled(path, ids), headers=headers, follow_redirects=False)
     return response.status_code
 
 
@@ -305,7 +314,7 @@ def walk(
             if user is not None:
                 headers["Authorization"] = f"Bearer {accounts.start_session(session=session, user=user)}"
             client.cookies.clear()
-            url = path.format(**(ids | {"hold_id": hold_id}))
+            url = filled(path, ids | {"hold_id": hold_id})
             response = client.request(method, url, headers=headers, follow_redirects=False)
             said[method, path] = said.get((method, path), "") + str(response.headers) + response.text
     # And the searches with needs the free house meets, as a person would send them.
