@@ -14,7 +14,8 @@ What the replay does, as officers and coordinators do:
 - Every weekday at 10:00 a coordinator allocates the whole queue with the solver (CP-SAT), with
   families together and co-victims apart, as `matching.allocation` does.
 - A person placed stays for their stay (`Demand.stay`), or until the house's stay limit, and the
-  beds are then free again.
+  beds are then free again. Their beds are held from the moment the house is chosen; they count as
+  placed when the provider would have accepted (`Capacity.answer_after`, as recorded).
 A provider that declined a person, or let a hold on them lapse, is taken to refuse them again; every
 other house is taken to accept. That is one reason a replay places a little differently from what was
 recorded (the README says by how much).
@@ -87,6 +88,8 @@ class Capacity:
     houses: tuple[Supply, ...]
     taken_at_start: dict[Id, int] = field(default_factory=dict)
     taken: tuple[Taken, ...] = ()
+    # How long a provider takes to accept a hold: the beds are held from the choice, the person placed after this.
+    answer_after: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,7 @@ class _Run:
         self.beds = np.array([s.beds for s in capacity.houses], dtype=np.int64)
         self.taken = np.array([capacity.taken_at_start.get(s.house.id, 0) for s in capacity.houses], dtype=np.int64)
         self.used = np.zeros(len(capacity.houses), dtype=np.int64)
+        self.answer_after = capacity.answer_after
         self.events: list[_Event] = []
         self.orders = iter(range(10**9))
         self.queue: dict[int, Demand] = {}
@@ -215,7 +219,8 @@ class _Run:
         until = self.now + stay
         within = (min(until, self.end) - max(self.now, self.start)) / timedelta(days=1)
         self.bed_days[supply.house.id] += needed * max(within, 0.0)
-        self.fates[d.id] = Fate(placed_at=self.now, house=supply.house.id, reason=self.late_reason(d))
+        placed_at = self.now + self.answer_after
+        self.fates[d.id] = Fate(placed_at=placed_at, house=supply.house.id, reason=self.late_reason(d, at=placed_at))
         self.at(until, lambda: self.leave(d, row))
 
     def leave(self, d: Demand, row: int) -> None:
@@ -267,9 +272,10 @@ class _Run:
         ]
         return main_reason(eligible, counted)
 
-    def late_reason(self, d: Demand) -> str | None:
-        """The reason it counts under if not placed within 24 hours by now; None if it was, or may still be."""
-        return None if self.now - d.at <= PLACED_QUICKLY else self.first_reason.get(d.id, MainReason.HOUSE_FITTED)
+    def late_reason(self, d: Demand, *, at: datetime | None = None) -> str | None:
+        """The reason it counts under if not placed within 24 hours of asking by `at` (else now); None if it was."""
+        waited = (at or self.now) - d.at
+        return None if waited <= PLACED_QUICKLY else self.first_reason.get(d.id, MainReason.HOUSE_FITTED)
 
     def give_up(self, d: Demand) -> None:
         if self.queue.pop(d.id, None) is not None:

@@ -6,7 +6,8 @@ placed; else the usual wait for its urgency) and how long they stayed (recorded;
 stay of the period's placements at the same NRM stage). The capacity is today's houses and beds;
 beds taken over the period by people outside the replay (placed before it began, or housed by a
 provider outside SafeBeds) and beds out of service are taken as recorded, from the placements and
-from the providers' bed changes in the audit log.
+from the providers' bed changes in the audit log; and providers take as long to accept a hold as
+they took in the period (the median).
 
 A change reads as a person would write it: "+4 male pre-NRM beds in Croydon", "+2 family rooms
 for women anywhere in North London", "-3 female recovery beds in Camden". An added bed is a new
@@ -224,7 +225,20 @@ def capacity(*, session: Session, start: date, end: date) -> Capacity:
         for at, was, to in history:
             if at > since and (to in TAKING) != (was in TAKING):
                 taken.append(Taken(at, house_id, 1 if to in TAKING else -1))
-    return Capacity(houses=houses, taken_at_start=dict(taken_at_start), taken=tuple(sorted(taken, key=lambda t: t.at)))
+    answers = [
+        placement.started_at - hold_at
+        for placement, hold_at in session.exec(
+            select(Placement, Hold.created_at)
+            .join(Hold, col(Hold.id) == col(Placement.hold_id))
+            .where(col(Placement.started_at) >= since, col(Placement.started_at) < until)
+        )
+    ]
+    return Capacity(
+        houses=houses,
+        taken_at_start=dict(taken_at_start),
+        taken=tuple(sorted(taken, key=lambda t: t.at)),
+        answer_after=median(answers) if answers else timedelta(0),
+    )
 
 
 # Changes -----------------------------------------------------------------------------------------

@@ -82,7 +82,7 @@ class Bar:
     after_words: str
 
 
-BAR_ROW, BAR_LEFT, BAR_WIDTH = 34, 200, 300
+BAR_ROW, BAR_LEFT, BAR_WIDTH = 34, 240, 300
 
 
 def _drawn(count: reporting.Cell) -> float:
@@ -312,7 +312,14 @@ def fundable_form(
     """What the form asked for; a first visit (no number of beds yet) asks for every kind."""
     if not beds:
         return FundableForm()
-    return FundableForm(beds, tuple(gender), tuple(stage), tuple(region), tuple(f for f in feature if f))
+    every = FundableForm()
+    return FundableForm(
+        beds,
+        tuple(gender) or every.genders,  # none ticked: any, and shown so
+        tuple(stage) or every.stages,
+        tuple(region) or every.regions,
+        tuple(f for f in feature if f),
+    )
 
 
 @router.get("/recommend", name="recommend")

@@ -117,7 +117,7 @@ VISITS = [
     Visit("commissioner", "home", "/"),
     Visit("commissioner", "gaps", "/gaps"),
     Visit("commissioner", "whatif", "/whatif?change=%2B4+male+pre-NRM+beds+in+Croydon", route="/whatif"),
-    Visit("commissioner", "recommend", "/recommend?beds=8", route="/recommend"),
+    Visit("commissioner", "recommend", "/recommend?beds=8&feature=family&feature=step_free", route="/recommend"),
     Visit("admin", "home", "/"),
     Visit("admin", "admin", "/admin"),
     Visit("admin", "organisations", "/admin/organisations"),

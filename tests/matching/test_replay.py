@@ -150,3 +150,12 @@ def test_the_same_demand_and_capacity_give_the_same_replay() -> None:
 def test_median_of_times() -> None:
     assert median([HOUR, 3 * HOUR]) == 2 * HOUR
     assert median([DAY, HOUR, 2 * HOUR]) == 2 * HOUR
+
+
+def test_a_person_counts_as_placed_when_the_provider_would_have_accepted() -> None:
+    houses = (supply("one", 1),)
+    capacity = Capacity(houses, answer_after=2 * HOUR)
+    result = replay([person(1), person(2, after=HOUR)], capacity, start=START, end=END)
+    assert result.fates[1].placed_at == START + 2 * HOUR, "placed once the provider answers"
+    assert result.fates[2].placed_at is None, "the bed was held for the first meanwhile"
+    assert result.median_wait() == 2 * HOUR

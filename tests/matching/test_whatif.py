@@ -218,3 +218,16 @@ def test_adding_the_beds_people_lacked_places_them_and_adding_others_places_nobo
         session=session, start=TODAY, end=end, changes=[whatif.parse_change("+3 female recovery beds")]
     )
     assert women_more.changed.placed() == women_more.today.placed() == 3
+
+
+def test_providers_take_as_long_to_answer_as_they_did_in_the_period(
+    session: Session, frozen: FrozenDateTimeFactory, provider_org: Organisation, officer: User, provider: User
+) -> None:
+    house = make_house(session, provider_org, beds=3, **ANYONE)
+    for minutes in (10, 30, 90):
+        request = make_request(session, officer)
+        hold = holds.hold(session=session, request=request, house=house, officer=officer, expires_after=LONG)
+        frozen.tick(timedelta(minutes=minutes))
+        holds.accept(session=session, hold=hold, provider=provider)
+    assert whatif.capacity(session=session, start=TODAY, end=TODAY).answer_after == timedelta(minutes=30)
+    assert whatif.capacity(session=session, start=TODAY + DAY, end=TODAY + DAY).answer_after == timedelta(0)

@@ -2,6 +2,8 @@
 
 import csv
 import io
+import sys
+import types
 from datetime import timedelta
 
 import pypdfium2  # type: ignore[import-untyped]
@@ -275,3 +277,23 @@ def test_on_the_demo_the_first_recommended_bed_is_where_the_unmet_demand_is(demo
     assert marginal[0] >= marginal[-1], "the first bed helps at least as much as the last"
     gained = found.what.changed.placed() - demo_year.today.placed()
     assert gained >= 0.7 * found.recommendation.best.placed, "the replay bears the recommendation out"
+
+
+def test_without_pango_the_pdf_says_what_the_server_lacks_and_the_rest_works(
+    commissioner_client: TestClient, history: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class NoPango(types.ModuleType):
+        def __getattr__(self, name: str) -> object:
+            raise OSError("cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setitem(sys.modules, "weasyprint", NoPango("weasyprint"))
+    response = commissioner_client.get("/gaps/report.pdf", params=PERIOD)
+    assert response.status_code == 503 and "apt-get install libpango-1.0-0" in response.text
+    assert commissioner_client.get("/gaps", params=PERIOD).status_code == 200
+
+
+def test_the_gaps_page_links_the_pdf_and_the_planning_pages(commissioner_client: TestClient, history: None) -> None:
+    html = soup(commissioner_client.get("/gaps", params=PERIOD).text)
+    links = {a.text: a["href"] for a in html.select(".report-links a")}
+    assert links["Download the whole report as PDF"] == f"/gaps/report.pdf?from={PERIOD['from']}&to={PERIOD['to']}"
+    assert {"/whatif", "/recommend"} <= set(links.values())
