@@ -1,11 +1,16 @@
 """The benchmark's own parts stay runnable, and the solver is never worse than the greedy baseline."""
 
 import random
+from datetime import UTC, date, datetime, timedelta
 
 from bench.greedy import greedy
 from bench.instances import SCALES, make_instance
 from bench.milp import highs
+from bench.recommend_bench import proportional
+from bench.replay_fidelity import periods
+from capacity.vocab import Gender, Region
 from matching.instance import Status
+from matching.recommend import Fundable, Unmet
 from matching.solver import solve
 from tests.matching.snapshots import house, instance, request
 
@@ -63,3 +68,35 @@ def test_the_find_benchmark_sends_each_need_as_the_form_does() -> None:
         repeated = {"languages", "support_needs", "excluded_areas", "preferred_areas"}
         form = FindForm.model_validate({k: v if k in repeated else v[0] for k, v in sent.items()})
         assert needs_from(form) == (wanted, {})
+
+
+def test_the_fidelity_periods_are_the_year_its_quarters_and_the_last_90_days() -> None:
+    end = date(2026, 11, 24)
+    found = periods(end)
+    assert [name for name, _, _ in found] == [
+        "the year",
+        "quarter 1",
+        "quarter 2",
+        "quarter 3",
+        "quarter 4",
+        "last 90 days",
+    ]
+    assert found[0][1:] == (end - timedelta(days=364), end)
+    assert found[1][1] == found[0][1] and all(
+        b[1] == a[2] + timedelta(days=1) for a, b in zip(found[1:4], found[2:5], strict=True)
+    )
+
+
+def test_the_proportional_baseline_shares_every_bed_between_the_kinds_people_lacked() -> None:
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+
+    def person(id: int, gender: str, region: Region) -> Unmet:
+        snapshot = request(str(id), gender=gender).model_copy(update={"id": id})
+        return Unmet(id=id, at=at, stay=timedelta(days=5), priority=100, person=snapshot, found=region)
+
+    people = [person(i, "male", Region.east_london) for i in range(6)] + [person(9, "female", Region.west_london)]
+    changes = proportional(people, 4, Fundable())
+    assert sum(change.beds for change in changes) == 4
+    by_gender = {change.genders: change for change in changes}
+    assert by_gender[(Gender.male,)].beds == 3 and by_gender[(Gender.male,)].region == Region.east_london
+    assert by_gender[(Gender.female,)].beds == 1 and by_gender[(Gender.female,)].region == Region.west_london

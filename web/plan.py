@@ -366,7 +366,7 @@ def recommend_csv(
 STATIC = Path(__file__).parent / "static"
 
 
-def _refuse_fetch(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
+def refuse_fetch(url: str) -> None:
     """The PDF is drawn from its own HTML alone: nothing is fetched, from the network or from files."""
     raise ValueError(f"the report fetches nothing ({url})")
 
@@ -381,9 +381,15 @@ def draw_pdf(html: str) -> bytes:
     """The HTML as a PDF, by WeasyPrint; imported here, so that the rest of SafeBeds runs without Pango."""
     try:
         from weasyprint import HTML  # type: ignore[import-untyped]
+        from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
     except OSError as error:  # the Python package is there, Pango is not
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, PANGO_MISSING) from error
-    pdf = HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+
+    class FetchNothing(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: object = None) -> None:
+            refuse_fetch(url)
+
+    pdf = HTML(string=html, url_fetcher=FetchNothing()).write_pdf()
     assert isinstance(pdf, bytes)
     return pdf
 
