@@ -42,7 +42,7 @@ from matching.models import (
     RequestTally,
     Urgency,
 )
-from matching.recommend import Fundable, Recommendation, Unmet, recommend
+from matching.recommend import FAMILY_CHILDREN, NEW_HOUSE_LANGUAGES, Fundable, Recommendation, Unmet, recommend
 from matching.replay import Capacity, Demand, Replay, Supply, Taken, median, replay
 from matching.reporting import (
     GROUP_WORDS,
@@ -71,8 +71,6 @@ USUAL_STAY = {
     NrmStage.recovery: timedelta(days=90),
     NrmStage.move_on: timedelta(days=45),
 }
-# A new house takes a parent with up to this many children, of any age.
-FAMILY_CHILDREN = 4
 TAKING = {BedStatus.occupied, BedStatus.out_of_service}  # a bed in either is not free for the replay
 
 
@@ -388,7 +386,7 @@ def changed(base: Capacity, changes: Sequence[BedChange], *, found: Counter[Area
                 nrm_stages=list(change.stages),
                 max_children=FAMILY_CHILDREN if change.family else 0,
                 max_child_age=17 if change.family else 0,
-                languages=["en"],
+                languages=list(NEW_HOUSE_LANGUAGES),
                 step_free=change.step_free,
                 faith_based=False,
                 free_beds=change.beds,

@@ -12,14 +12,14 @@ from sqlmodel import Session
 from capacity import audit, clock
 from capacity.audit import Action
 from capacity.models import User
-from capacity.reporting import SUPPRESSED, suppress
+from capacity.reporting import suppress
 from capacity.vocab import LONDON_REGIONS, Gender, NrmStage, Region, label
 from matching import reporting, whatif
 from matching.recommend import Fundable
 from web.authz import Permission
 from web.deps import SessionDep, SettingsDep, is_htmx, require
 from web.downloads import csv_download
-from web.gaps import DRAWN_WHEN_SUPPRESSED, Period, gaps_context, period_from
+from web.gaps import Period, drawn, gaps_context, period_from
 from web.pages import render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -39,7 +39,8 @@ ASSUMPTIONS = (
     "wait for their urgency: none tonight, 72 hours within 72 hours, 14 days planned.",
     "A person stays as long as they did; someone not placed stays the median stay of the period at their NRM "
     "stage. A house's stay limit cuts a stay short.",
-    "A provider that declined a person or let a hold lapse refuses them again; every other house accepts.",
+    "A provider that declined a person or let a hold lapse refuses them again; every other house accepts, "
+    "taking as long to answer as providers took in the period (the median).",
     "A new house takes the gender and NRM stage it is for, is trans-inclusive and not faith-based, and its "
     "staff speak English; a family room takes a parent with up to four children.",
 )
@@ -82,24 +83,21 @@ class Bar:
     after_words: str
 
 
-BAR_ROW, BAR_LEFT, BAR_WIDTH = 34, 240, 300
-
-
-def _drawn(count: reporting.Cell) -> float:
-    return DRAWN_WHEN_SUPPRESSED if count == SUPPRESSED else float(count)
+# Each group's name above its two bars, so that the chart reads on a phone too.
+BAR_ROW, BAR_WIDTH, CHART_WIDTH = 52, 330, 380
 
 
 def paired_bars(table: reporting.Table) -> list[Bar]:
     """Each group as two bars, today's capacity and with the changes, scaled to the longest."""
     rows = [(row.cells[0], row.cells[2], row.cells[3]) for row in table.rows]
-    longest = max((max(_drawn(b), _drawn(a)) for _, b, a in rows), default=0) or 1
+    longest = max((max(drawn(b), drawn(a)) for _, b, a in rows), default=0) or 1
     return [
         Bar(
             y=line * BAR_ROW,
             label=str(name),
             title=f"{name}: {before} placed with today's capacity, {after} with the changes",
-            before=round(BAR_WIDTH * _drawn(before) / longest, 1),
-            after=round(BAR_WIDTH * _drawn(after) / longest, 1),
+            before=round(BAR_WIDTH * drawn(before) / longest, 1),
+            after=round(BAR_WIDTH * drawn(after) / longest, 1),
             before_words=str(before),
             after_words=str(after),
         )
@@ -135,7 +133,7 @@ def whatif_context(session: Session, start: str, end: str, change: list[str]) ->
         "summary": whatif.summary(what).splitlines(),
         "tables": tables,
         "bars": paired_bars(tables["whatif_groups"]),
-        "bar_left": BAR_LEFT,
+        "chart_width": CHART_WIDTH,
         "chart_height": max(1, len(tables["whatif_groups"].rows)) * BAR_ROW,
         "csv_query": period.query() | {"change": [c.words() for c in changes]},
         "csv_route": "whatif_csv",
@@ -214,11 +212,10 @@ def read_fundable(form: FundableForm) -> tuple[int, Fundable | None, dict[str, s
         except ValueError:
             problems[field] = f"Choose from {', '.join(label(v) for v in vocabulary)}."
             continue
-        choices[field] = choices[field] or list(
-            vocabulary if field != "regions" else LONDON_REGIONS
-        )  # none ticked: any
     if Region.outside_london in choices["regions"]:
         problems["regions"] = "New beds are recommended in London's regions only."
+    if unknown := sorted(set(form.features) - {"family", "step_free"}):
+        problems["features"] = f"Choose family rooms or step-free, not {', '.join(unknown)}."
     if problems:
         return beds, None, problems
     fundable = Fundable(
@@ -283,10 +280,10 @@ def budget_bars(found: whatif.Recommended) -> list[dict[str, Any]]:
     The columns flatten as the beds that help most are taken first: diminishing returns.
     """
     shown = [suppress(step.placed) for step in found.recommendation.steps]
-    longest = max((_drawn(value) for value in shown), default=0) or 1
+    longest = max((drawn(value) for value in shown), default=0) or 1
     bars = []
     for k, value in enumerate(shown, start=1):
-        height = STEP_HEIGHT * _drawn(value) / longest
+        height = STEP_HEIGHT * drawn(value) / longest
         bars.append(
             {
                 "x": (k - 1) * STEP_WIDTH,

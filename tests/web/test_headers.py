@@ -47,7 +47,18 @@ def test_the_api_docs_run_only_their_own_inline_script(client: TestClient) -> No
 
 def test_pages_hold_no_inline_script_or_style(client: TestClient, session: Session) -> None:
     log_in(client, make_user(session, Role.admin))
-    for path in ("/", "/find", "/requests", "/queue", "/gaps", "/houses", "/admin", "/admin/users"):
+    for path in (
+        "/",
+        "/find",
+        "/requests",
+        "/queue",
+        "/gaps",
+        "/whatif",
+        "/recommend",
+        "/houses",
+        "/admin",
+        "/admin/users",
+    ):
         text = client.get(path).text
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), path
         assert not re.search(r"\sstyle=|<style|\son[a-z]+=", text), path

@@ -172,6 +172,7 @@ def test_the_new_beds_page_recommends_the_beds_people_lacked(
         ({"beds": "many"}, "beds", "from 1 to 60"),
         ({"beds": "3", "gender": "alien"}, "genders", "Choose from"),
         ({"beds": "3", "region": "outside_london"}, "regions", "London's regions only"),
+        ({"beds": "3", "feature": "jacuzzi"}, "features", "not jacuzzi"),
     ],
 )
 def test_the_new_beds_page_names_what_it_cannot_use(
