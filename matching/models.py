@@ -172,6 +172,8 @@ RELAXATION_LENGTH = 320
 
 class PlacementRequest(RequestNeeds, table=True):
     __tablename__ = "placement_request"
+    # A number is never given twice, even after a purge removed the newest (migration 0008).
+    __table_args__ = {"sqlite_autoincrement": True}
     model_config = {"extra": "ignore"}
 
     id: int | None = Field(default=None, primary_key=True)
@@ -303,6 +305,7 @@ class Hold(SQLModel, table=True):
             sqlite_where=_LIVE_HOLD,
             postgresql_where=_LIVE_HOLD,
         ),
+        {"sqlite_autoincrement": True},  # numbers never given twice (migration 0008)
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -352,6 +355,7 @@ class Placement(SQLModel, table=True):
             sqlite_where=_PLACEMENT_NOT_ENDED,
             postgresql_where=_PLACEMENT_NOT_ENDED,
         ),
+        {"sqlite_autoincrement": True},  # numbers never given twice (migration 0008)
     )
 
     id: int | None = Field(default=None, primary_key=True)

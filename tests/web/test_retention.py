@@ -103,6 +103,27 @@ def test_only_requests_closed_long_enough_ago_are_purged(session: Session) -> No
         assert retention.due(session=session, retention=RETENTION) == [old.id, recent.id], "just closed"
 
 
+def test_a_purged_request_hold_or_placement_never_lends_its_number_to_a_new_one(session: Session) -> None:
+    """The audit log names them by number: a number given twice would mix two people's events."""
+    officer, staff = make_user(session, Role.officer), make_user(session, Role.provider)
+    house = make_house(session, make_organisation(session), nrm_stages=["pre_nrm"])
+
+    def placed_and_moved_on() -> Placement:
+        request = make_request(session, officer)
+        held = holds.hold(session=session, request=request, house=house, officer=officer, expires_after=RETENTION)
+        return holds.move_on(session=session, placement=holds.accept(session=session, hold=held, provider=staff))
+
+    with freeze_time(START) as frozen:
+        newest = placed_and_moved_on()  # the newest request, hold and placement of all
+        frozen.tick(RETENTION * 2)
+        assert retention.purge(session=session, retention=RETENTION).requests == 1
+        assert session.get(PlacementRequest, newest.request_id) is None
+        again = placed_and_moved_on()
+    assert again.request_id > newest.request_id
+    assert again.hold_id > newest.hold_id
+    assert (again.id or 0) > (newest.id or 0)
+
+
 def test_a_closed_request_linked_to_a_live_one_waits_so_that_a_family_stays_together(session: Session) -> None:
     officer = make_user(session, Role.officer)
     with freeze_time(START) as frozen:

@@ -32,15 +32,23 @@ def render_item(type_: str, item: Any, autogen_context: AutogenContext) -> str |
 def run_migrations() -> None:
     engine = make_engine(context.config.attributes["database_url"])
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A table rebuilt on SQLite is dropped and renamed; with foreign keys on, dropping it would
+            # break every row that refers to it. Off outside the transaction (SQLite ignores it inside),
+            # then checked before the migrations commit.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
+            render_as_batch=sqlite,
             compare_type=True,
             render_item=render_item,
         )
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()):
+                raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
     engine.dispose()
 
 
