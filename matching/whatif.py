@@ -46,6 +46,7 @@ from matching.recommend import FAMILY_CHILDREN, NEW_HOUSE_LANGUAGES, Fundable, R
 from matching.replay import Capacity, Demand, Replay, Supply, Taken, median, replay
 from matching.reporting import (
     GROUP_WORDS,
+    NOT_SHOWN,
     PLACED_QUICKLY,
     REASON_ORDER,
     REASON_WORDS,
@@ -540,9 +541,12 @@ def gained(before: int, after: int) -> Cell:
     return f"{difference:+d}" if difference else 0
 
 
-def _wait_words(wait: timedelta | None) -> str:
+def _wait_words(wait: timedelta | None, placed: int) -> str:
+    """A median time to placement in words; not shown when under 5 were placed (it would tell their waits)."""
     if wait is None:
         return "nobody placed"
+    if placed < SUPPRESSION_THRESHOLD:
+        return NOT_SHOWN
     hours = wait / timedelta(hours=1)
     if hours < 2:
         return f"{wait // timedelta(minutes=1)} minutes"
@@ -582,9 +586,9 @@ def tables(what: WhatIf) -> dict[str, Table]:
         "median_wait",
         (
             "Median time to placement",
-            _wait_words(what.recorded_median_wait()),
-            _wait_words(today.median_wait()),
-            _wait_words(after.median_wait()),
+            _wait_words(what.recorded_median_wait(), what.recorded_placed()),
+            _wait_words(today.median_wait(), today.placed()),
+            _wait_words(after.median_wait(), after.placed()),
             "",
         ),
     )
@@ -611,10 +615,12 @@ def tables(what: WhatIf) -> dict[str, Table]:
     new_beds = []
     for supply in what.new_houses():
         placed_there = sum(f.house == supply.house.id for f in after.fates.values())
+        # Under 5 people, how full the beds were would tell how long each of them stayed.
+        occupancy = NOT_SHOWN if 0 < placed_there < SUPPRESSION_THRESHOLD else f"{after.occupancy(supply):.0%}"
         new_beds.append(
             Row(
                 str(supply.house.id),
-                (supply.added, supply.beds, suppress(placed_there), f"{after.occupancy(supply):.0%}"),
+                (supply.added, supply.beds, suppress(placed_there), occupancy),
             )
         )
     built = (
@@ -636,6 +642,17 @@ def tables(what: WhatIf) -> dict[str, Table]:
     return {table.name: table for table in built}
 
 
+def shown(number: int) -> str:
+    """A count as shown to commissioners: with thousands separated, or "<5"."""
+    value = suppress(number)
+    return value if isinstance(value, str) else f"{value:,}"
+
+
+def share(part: float, whole: int) -> str:
+    """A share as a percentage; not shown of under 5 (it would tell about each of them)."""
+    return NOT_SHOWN if whole < SUPPRESSION_THRESHOLD else f"{part:.0%}"
+
+
 def _count(number: int, thing: str) -> str:
     return f"{number:,} {thing}{'s' if number != 1 else ''}"
 
@@ -644,7 +661,7 @@ def summary(what: WhatIf) -> str:
     """What was replayed, against what, and how faithful the replay is, in a few lines."""
     beds = sum(s.beds for s in what.base.houses)
     lines = [
-        f"What-if, {what.start.isoformat()} to {what.end.isoformat()}: {len(what.demand):,} requests replayed "
+        f"What-if, {what.start.isoformat()} to {what.end.isoformat()}: {shown(len(what.demand))} requests replayed "
         f"against today's {_count(len(what.base.houses), 'house')} ({_count(beds, 'bed')}), with beds taken by "
         "others and out of service as recorded.",
         "Changes: "
@@ -655,8 +672,8 @@ def summary(what: WhatIf) -> str:
             else "; " + "; ".join(c.words() for c in what.changes if c.beds < 0)
         )
         + ".",
-        f"Fidelity: replayed against today's capacity, {what.agreement():.0%} of requests were placed, or not, "
-        "as recorded.",
+        f"Fidelity: replayed against today's capacity, {share(what.agreement(), len(what.demand))} of requests "
+        "were placed, or not, as recorded.",
     ]
     return "\n".join(lines)
 
@@ -683,7 +700,7 @@ def recommendation_tables(found: Recommended) -> dict[str, Table]:
                 f"{step.budget} bed{'s' if step.budget != 1 else ''}",
                 suppress(step.placed),
                 gained(step.placed - marginal[step.budget - 1], step.placed),
-                step.priority,
+                step.priority if step.placed >= SUPPRESSION_THRESHOLD else NOT_SHOWN,
                 "; ".join(f"{n} × {kind.words()}" for kind, n in step.beds.items()) or "none",
             ),
         )

@@ -423,8 +423,8 @@ def recommend_command(
     proven = "optimal" if all(step.optimal for step in result.steps) else "the best found in the time allowed"
     typer.echo(
         f"Recommended for {period.start.isoformat()} to {period.end.isoformat()}: {beds} new beds among "
-        f"{result.kinds} kinds that could take someone, for {result.people:,} people the replay left unplaced "
-        f"({result.solves} CP-SAT models, {result.wall_time_s:.1f} s, {proven})."
+        f"{result.kinds} kinds that could take someone, for {whatif.shown(result.people)} people the replay left "
+        f"unplaced ({result.solves} CP-SAT models, {result.wall_time_s:.1f} s, {proven})."
     )
     for table in whatif.recommendation_tables(found).values():
         print_table(table)

@@ -79,6 +79,13 @@ def test_the_what_if_page_replays_the_period_with_the_changes(
     assert "9 requests replayed against today's 1 house (6 beds)" in html.text
     assert cells(html, "What became of the period's requests", "Placed") == ["<5", "<5", "9", "+6"]
     assert cells(html, "Placed, by group", "Men") == ["0", "0", "6", "+6"]
+    # A median of under 5 waits would tell them: not shown.
+    assert cells(html, "What became of the period's requests", "Median time to placement") == [
+        "not shown",
+        "not shown",
+        "0 minutes",
+        "",
+    ]
     svg = html.select_one(".pair-chart svg")
     assert svg is not None and svg["role"] == "img" and svg.find("title") and svg.find("desc")
     for count in ("1", "2", "4"):
@@ -91,6 +98,13 @@ def test_the_added_beds_table_says_how_full_they_were(commissioner_client: TestC
     beds, placed, occupancy = cells(html, "The added beds", "+6 pre-NRM beds for men in Croydon")
     assert beds == "6" and placed == "6"
     assert occupancy.endswith("%") and 0 < int(occupancy[:-1]) <= 100
+
+
+def test_how_full_added_beds_were_is_not_shown_when_under_5_used_them(
+    commissioner_client: TestClient, history: None
+) -> None:
+    html = soup(commissioner_client.get("/whatif", params=PERIOD | {"change": "+1 male pre-NRM bed"}).text)
+    assert cells(html, "The added beds", "+1 pre-NRM bed for men (sited in Croydon)") == ["1", "<5", "not shown"]
 
 
 def test_a_change_that_cannot_be_read_is_named_and_nothing_is_replayed(
@@ -159,6 +173,7 @@ def test_the_new_beds_page_recommends_the_beds_people_lacked(
     # The six men were found in Croydon (South London), and stay for days: a bed each.
     assert cells(html, "The 6 beds", "Men, pre-NRM") == ["South London", "6"]
     assert cells(html, "The best beds for each budget", "6 beds")[:2] == ["6", "<5"]
+    assert cells(html, "The best beds for each budget", "1 bed")[:3] == ["<5", "<5", "not shown"], "priority of <5"
     assert cells(html, "The best beds for each budget", "7 beds")[:2] == ["6", "0"], "a seventh bed adds nobody"
     svg = html.select_one(".step-chart svg")
     assert svg is not None and len(svg.select("rect")) == 7
