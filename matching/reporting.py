@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, select
 
 from capacity import clock
 from capacity.models import Bed, House, Organisation
-from capacity.reporting import SUPPRESSED, SUPPRESSION_THRESHOLD, suppress
+from capacity.reporting import SUPPRESSION_THRESHOLD
 from capacity.service import is_stale
 from capacity.vocab import (
     LONDON_AREAS,
@@ -31,6 +31,7 @@ from capacity.vocab import (
     label,
     region_of,
 )
+from matching.disclosure import Cell, Cells, protected
 from matching.eligibility import Reason
 from matching.models import Fallback, Placement, PlacementRequest, RequestReason, RequestStatus, RequestTally
 from matching.table import ORDER
@@ -214,6 +215,15 @@ class ProviderTally:
     out_of_service: int
 
 
+@dataclass
+class Pending:
+    """Requests made in the last 24 hours and still waiting: in no reason's count yet."""
+
+    total: int = 0
+    months: Counter[date] = field(default_factory=Counter)
+    groups: Counter[Group] = field(default_factory=Counter)
+
+
 @dataclass(frozen=True)
 class Figures:
     """Counts, unsuppressed: for `tables` and for tests, never shown as they are."""
@@ -233,6 +243,7 @@ class Figures:
     areas: dict[Area | None, Tally]
     months: dict[date, Tally]
     providers: dict[OrganisationType, ProviderTally]
+    pending: Pending = field(default_factory=Pending)
 
 
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -294,6 +305,7 @@ def figures(*, session: Session, start: date, end: date, stale_after: timedelta)
     missing_beds: Counter[tuple[BedKind, Region | None]] = Counter()
     month_reasons: Counter[tuple[date, str]] = Counter()
     waiting = gone_elsewhere = 0
+    pending = Pending()
     for counted, times in outcomes:
         for tally in (
             total,
@@ -310,6 +322,10 @@ def figures(*, session: Session, start: date, end: date, stale_after: timedelta)
             if counted.fallback is not None:
                 fallbacks[counted.fallback] += times
         if counted.reason is None:
+            if not counted.placed_quickly:
+                pending.total += times
+                pending.months[counted.day.replace(day=1)] += times
+                pending.groups.update(dict.fromkeys(counted.groups(), times))
             continue
         never = 0 if counted.placed else times
         for counts in (
@@ -339,6 +355,7 @@ def figures(*, session: Session, start: date, end: date, stale_after: timedelta)
         areas=areas,
         months=months,
         providers=provider_figures(session=session, stale_after=stale_after),
+        pending=pending,
     )
 
 
@@ -464,18 +481,6 @@ def provider_figures(*, session: Session, stale_after: timedelta) -> dict[Organi
 
 # What commissioners see ---------------------------------------------------------------------------
 
-Cell = int | str
-NOT_SHOWN = "not shown"
-
-
-def share(part: int, whole: int) -> str:
-    """A percentage, or "not shown" where a count under 5 in it would show through; empty of nothing."""
-    if not whole:
-        return ""
-    if suppress(part) == SUPPRESSED or suppress(whole) == SUPPRESSED:
-        return NOT_SHOWN
-    return f"{round(100 * part / whole)}%"
-
 
 @dataclass(frozen=True)
 class Row:
@@ -504,70 +509,134 @@ TABLE_NAMES = (
     "month_reasons",
     "providers",
 )
+# Groups that every request is in exactly one of: their counts add up to the whole.
+PARTITIONS = (
+    (Group.men, Group.women, Group.non_binary),
+    (Group.pre_nrm, Group.recovery, Group.move_on),
+)
+TALLIED = ("requests", "placed", "placed_quickly", "unmet")
 
 
 def tables(report: Figures) -> dict[str, Table]:
-    """Every table of the gaps report, as every view and export shows it: counts under 5 read "<5"."""
-    built = [
-        _headline(report),
-        _reasons(report),
-        _relaxations(report),
-        _missing_beds(report),
-        _unmet(report),
-        _groups_table(report),
-        *_areas(report),
-        _months(report),
-        _month_reasons(report),
-        _providers(report),
+    """Every table of the gaps report, as every view and export shows it.
+
+    Counts under 5 read "<5", and counts that would let a reader work one out read "not shown"
+    (see `matching.disclosure`): the tables are built once to learn every count and how they add up,
+    then again to show them.
+    """
+    return {table.name: table for table in protected(lambda cells: _build(report, cells))}
+
+
+def _build(report: Figures, cells: Cells) -> list[Table]:
+    _sums_across(report, cells)
+    return [
+        _headline(report, cells),
+        _reasons(report, cells),
+        _relaxations(report, cells),
+        _missing_beds(report, cells),
+        _unmet(report, cells),
+        _groups_table(report, cells),
+        *_areas(report, cells),
+        _months(report, cells),
+        _month_reasons(report, cells),
+        _providers(report, cells),
     ]
-    return {table.name: table for table in built}
 
 
-def _tally_cells(tally: Tally) -> tuple[Cell, ...]:
-    return (
-        suppress(tally.requests),
-        suppress(tally.placed),
-        suppress(tally.placed_quickly),
-        suppress(tally.unmet),
-        share(tally.placed, tally.requests),
+def _tally(
+    cells: Cells, key: tuple[str, ...], tally: Tally, *, quickly: bool = True, fixed: bool = False
+) -> tuple[Cell, ...]:
+    """A tally's counts as shown, with the sums that tie them: requests, placed, placed in 24 h, not placed."""
+    shown = (
+        cells.show((*key, "requests"), tally.requests, fixed=fixed),
+        cells.show((*key, "placed"), tally.placed),
+        cells.show((*key, "placed_quickly"), tally.placed_quickly) if quickly else None,
+        cells.show((*key, "unmet"), tally.unmet),
     )
+    cells.unpublished((*key, "placed_quickly"), tally.placed_quickly)
+    cells.unpublished((*key, "placed_late"), tally.placed - tally.placed_quickly)
+    cells.sum((*key, "requests"), [(*key, "placed"), (*key, "unmet")])
+    cells.sum((*key, "placed"), [(*key, "placed_quickly"), (*key, "placed_late")])
+    return tuple(cell for cell in shown if cell is not None)
+
+
+def _tally_cells(cells: Cells, key: tuple[str, ...], tally: Tally) -> tuple[Cell, ...]:
+    return (*_tally(cells, key, tally), cells.share((*key, "placed"), (*key, "requests")))
 
 
 _TALLY_COLUMNS = ("Requests", "Placed", "Placed in 24 h", "Not placed", "Share placed")
+TOTAL = ("total",)
 
 
-def _headline(report: Figures) -> Table:
-    total = report.total.requests
+def _headline(report: Figures, cells: Cells) -> Table:
+    requests, placed, quickly, unmet = _tally(cells, TOTAL, report.total, fixed=True)
+    shown = {"requests": requests, "placed": placed, "placed_quickly": quickly, "unplaced": unmet}
+    for key, count in (("waiting", report.waiting), ("gone_elsewhere", report.gone_elsewhere)):
+        shown[key] = cells.show((*TOTAL, key), count)
+    cells.sum((*TOTAL, "unmet"), [(*TOTAL, "waiting"), (*TOTAL, "gone_elsewhere")])
+    for kind, count in report.fallbacks.items():
+        shown[f"fallback_{kind}"] = cells.show((*TOTAL, f"fallback_{kind}"), count)
+    # A request not placed may have gone somewhere without saying where.
+    said = sum(report.fallbacks.values())
+    cells.unpublished((*TOTAL, "fallback_unsaid"), report.total.unmet - said)
+    cells.sum(
+        (*TOTAL, "unmet"), [*((*TOTAL, f"fallback_{kind}") for kind in report.fallbacks), (*TOTAL, "fallback_unsaid")]
+    )
 
-    def row(key: str, words: str, count: int) -> Row:
-        return Row(key, (words, suppress(count), share(count, total) if key != "requests" else ""))
+    def row(key: str, words: str) -> Row:
+        cell = (*TOTAL, "unmet" if key == "unplaced" else key)
+        share = "" if key == "requests" else cells.share(cell, (*TOTAL, "requests"))
+        return Row(key, (words, shown[key], share))
 
     rows = [
-        row("requests", "Requests made", total),
-        row("placed", "Placed in a SafeBeds house", report.total.placed),
-        row("placed_quickly", "Placed within 24 hours", report.total.placed_quickly),
-        row("unplaced", "Not placed", report.total.unmet),
-        row("waiting", "Not placed: still waiting (open or held)", report.waiting),
-        row("gone_elsewhere", "Not placed: went elsewhere", report.gone_elsewhere),
+        row("requests", "Requests made"),
+        row("placed", "Placed in a SafeBeds house"),
+        row("placed_quickly", "Placed within 24 hours"),
+        row("unplaced", "Not placed"),
+        row("waiting", "Not placed: still waiting (open or held)"),
+        row("gone_elsewhere", "Not placed: went elsewhere"),
     ]
-    rows += [
-        row(f"fallback_{kind}", f"Went elsewhere: {FALLBACK_WORDS[kind].lower()}", count)
-        for kind, count in report.fallbacks.items()
-    ]
+    rows += [row(f"fallback_{kind}", f"Went elsewhere: {FALLBACK_WORDS[kind].lower()}") for kind in report.fallbacks]
     return Table("headline", "Requests and what became of them", ("Figure", "Requests", "Share"), tuple(rows))
 
 
-def _reasons(report: Figures) -> Table:
-    def rank(reason: str) -> tuple[int, int]:
-        count = report.reasons[reason][0]
-        # Among counts under 5, a fixed order: sorting by them would tell them apart.
-        return (-(count if count >= SUPPRESSION_THRESHOLD else 1), REASON_ORDER.index(reason))
+def _late_and_never(
+    cells: Cells, table: str, counts: dict[str, tuple[int, int]], *, within: tuple[str, ...] = TOTAL
+) -> dict[str, tuple[Cell, Cell]]:
+    """Requests not placed within 24 hours, and of them never placed, by a breakdown that covers all of them.
 
-    rows = tuple(
-        Row(reason, (REASON_WORDS[reason], suppress(late), suppress(never)))
-        for reason in sorted(report.reasons, key=rank)
-        for late, never in [report.reasons[reason]]
+    Those made in the last 24 hours and still waiting are in no row yet (`pending`), and the rest
+    were placed within 24 hours: so the rows add up to the whole `within` less those.
+    """
+    shown = {
+        key: (cells.show((table, *within, key, "late"), late), cells.show((table, *within, key, "never"), never))
+        for key, (late, never) in counts.items()
+    }
+    for key, (late, never) in counts.items():
+        cells.unpublished((table, *within, key, "placed_late"), late - never)
+        cells.sum((table, *within, key, "late"), [(table, *within, key, "never"), (table, *within, key, "placed_late")])
+    cells.sum(
+        (*within, "requests"),
+        [(*within, "placed_quickly"), (*within, "pending"), *((table, *within, key, "late") for key in counts)],
     )
+    cells.sum((*within, "unmet"), [(*within, "pending"), *((table, *within, key, "never") for key in counts)])
+    return shown
+
+
+def _ranked(shown: dict[str, tuple[Cell, Cell]], order: list[str]) -> list[str]:
+    """The rows, the most requests first; those not shown after, in a fixed order (their place would tell)."""
+
+    def rank(key: str) -> int:
+        count = shown[key][0]
+        return -count if isinstance(count, int) and count >= SUPPRESSION_THRESHOLD else 0
+
+    return sorted(order, key=rank)
+
+
+def _reasons(report: Figures, cells: Cells) -> Table:
+    shown = _late_and_never(cells, "reasons", report.reasons)
+    order = [reason for reason in REASON_ORDER if reason in report.reasons]
+    rows = tuple(Row(reason, (REASON_WORDS[reason], *shown[reason])) for reason in _ranked(shown, order))
     return Table(
         "reasons",
         "Requests not placed within 24 hours, by main reason",
@@ -576,16 +645,9 @@ def _reasons(report: Figures) -> Table:
     )
 
 
-def _relaxations(report: Figures) -> Table:
-    def rank(key: str) -> tuple[int, str]:
-        count = report.relaxations[key][0]
-        return (-(count if count >= SUPPRESSION_THRESHOLD else 1), key)
-
-    rows = tuple(
-        Row(key, (relaxation_words(key), suppress(late), suppress(never)))
-        for key in sorted(report.relaxations, key=rank)
-        for late, never in [report.relaxations[key]]
-    )
+def _relaxations(report: Figures, cells: Cells) -> Table:
+    shown = _late_and_never(cells, "relaxations", report.relaxations)
+    rows = tuple(Row(key, (relaxation_words(key), *shown[key])) for key in _ranked(shown, sorted(report.relaxations)))
     return Table(
         "relaxations",
         "Requests not placed within 24 hours: what would have placed them when they were made",
@@ -597,12 +659,15 @@ def _relaxations(report: Figures) -> Table:
 MISSING_BED_REGIONS: tuple[Region | None, ...] = (*LONDON_REGIONS, Region.outside_london, None)
 
 
-def _missing_beds(report: Figures) -> Table:
+def _missing_beds(report: Figures, cells: Cells) -> Table:
     kinds = sorted({kind for kind, _ in report.missing_beds}, key=lambda k: k.code)
     rows = []
     for kind in kinds:
-        counts = [report.missing_beds.get((kind, region), 0) for region in MISSING_BED_REGIONS]
-        rows.append(Row(kind.code, (kind.words(), suppress(sum(counts)), *(suppress(c) for c in counts))))
+        counts = {region: report.missing_beds.get((kind, region), 0) for region in MISSING_BED_REGIONS}
+        whole = ("missing_beds", kind.code)
+        by_region = [cells.show((*whole, str(region)), count) for region, count in counts.items()]
+        cells.sum(whole, [(*whole, str(region)) for region in counts])
+        rows.append(Row(kind.code, (kind.words(), cells.show(whole, sum(counts.values())), *by_region)))
     columns = ("Kind of bed", "Requests", *(label(r) if r else "Not given" for r in MISSING_BED_REGIONS))
     return Table(
         "missing_beds",
@@ -612,45 +677,62 @@ def _missing_beds(report: Figures) -> Table:
     )
 
 
-def _unmet(report: Figures) -> Table:
-    rows = tuple(
-        Row(f"{group}/{reason}", (GROUP_WORDS[group], REASON_WORDS[reason], suppress(late), suppress(never)))
-        for group in Group
-        for reason in REASON_ORDER
-        if (group, reason) in report.group_reasons
-        for late, never in [report.group_reasons[group, reason]]
-    )
+def _unmet(report: Figures, cells: Cells) -> Table:
+    rows = []
+    for group in Group:
+        counts = {
+            reason: report.group_reasons[group, reason]
+            for reason in REASON_ORDER
+            if (group, reason) in report.group_reasons
+        }
+        shown = _late_and_never(cells, "unmet", counts, within=("groups", group))
+        rows += [
+            Row(f"{group}/{reason}", (GROUP_WORDS[group], REASON_WORDS[reason], *shown[reason])) for reason in counts
+        ]
     return Table(
         "unmet",
         "Requests not placed within 24 hours, by group and main reason (a request may be in several groups)",
         ("Group", "Main reason", "Requests", "Of which never placed"),
-        rows,
+        tuple(rows),
     )
 
 
-def _month_reasons(report: Figures) -> Table:
+def _month_reasons(report: Figures, cells: Cells) -> Table:
     reasons = [reason for reason in REASON_ORDER if any(r == reason for _, r in report.month_reasons)]
-    rows = tuple(
-        Row(f"{month:%Y-%m}", (f"{month:%b %Y}", *(suppress(report.month_reasons.get((month, r), 0)) for r in reasons)))
-        for month in report.months
-    )
+    rows = []
+    for month in report.months:
+        within = ("months", f"{month:%Y-%m}")
+        counts = {r: report.month_reasons.get((month, r), 0) for r in reasons}
+        shown = [cells.show(("month_reasons", *within, r, "late"), count) for r, count in counts.items()]
+        cells.sum(
+            (*within, "requests"),
+            [
+                (*within, "placed_quickly"),
+                (*within, "pending"),
+                *(("month_reasons", *within, r, "late") for r in reasons),
+            ],
+        )
+        rows.append(Row(f"{month:%Y-%m}", (f"{month:%b %Y}", *shown)))
     return Table(
         "month_reasons",
         "Requests not placed within 24 hours, by month and main reason",
         ("Month", *(REASON_WORDS[r] for r in reasons)),
-        rows,
+        tuple(rows),
     )
 
 
-def _groups_table(report: Figures) -> Table:
-    rows = tuple(Row(group, (GROUP_WORDS[group], *_tally_cells(report.groups[group]))) for group in Group)
+def _groups_table(report: Figures, cells: Cells) -> Table:
+    rows = tuple(
+        Row(group, (GROUP_WORDS[group], *_tally_cells(cells, ("groups", group), report.groups[group])))
+        for group in Group
+    )
     return Table("groups", "By group (a request may be in several)", ("Group", *_TALLY_COLUMNS), rows)
 
 
-def _areas(report: Figures) -> tuple[Table, Table]:
+def _areas(report: Figures, cells: Cells) -> tuple[Table, Table]:
     def row(area: Area | None, tally: Tally) -> Row:
         words = label(area) if area is not None else "Not given"
-        return Row(str(area or ""), (words, suppress(tally.requests), suppress(tally.placed), suppress(tally.unmet)))
+        return Row(str(area or ""), (words, *_tally(cells, ("areas", str(area or "")), tally, quickly=False)))
 
     columns = ("Requests", "Placed", "Not placed")
     london = tuple(row(area, report.areas[area]) for area in sorted(LONDON_AREAS, key=label))
@@ -664,31 +746,76 @@ def _areas(report: Figures) -> tuple[Table, Table]:
     )
 
 
-def _months(report: Figures) -> Table:
+def _months(report: Figures, cells: Cells) -> Table:
     def words(month: date) -> str:
         part = month < report.start or (month + timedelta(days=32)).replace(day=1) > report.end + timedelta(days=1)
         return f"{month:%b %Y}" + (" (part)" if part else "")
 
-    rows = tuple(Row(f"{month:%Y-%m}", (words(month), *_tally_cells(tally))) for month, tally in report.months.items())
+    rows = tuple(
+        Row(f"{month:%Y-%m}", (words(month), *_tally_cells(cells, ("months", f"{month:%Y-%m}"), tally)))
+        for month, tally in report.months.items()
+    )
     return Table("months", "By month the request was made", ("Month", *_TALLY_COLUMNS), rows)
 
 
-def _providers(report: Figures) -> Table:
+def _sums_across(report: Figures, cells: Cells) -> None:
+    """How the tables add up to one another, as a reader could add them: by month, area, group and reason."""
+    pending = report.pending
+    cells.unpublished((*TOTAL, "pending"), pending.total)
+    for month in report.months:
+        cells.unpublished(("months", f"{month:%Y-%m}", "pending"), pending.months.get(month, 0))
+    for group in Group:
+        cells.unpublished(("groups", group, "pending"), pending.groups.get(group, 0))
+    for measure in TALLIED:
+        cells.sum((*TOTAL, measure), [("months", f"{month:%Y-%m}", measure) for month in report.months])
+        for partition in PARTITIONS:
+            cells.sum((*TOTAL, measure), [("groups", group, measure) for group in partition])
+    for measure in ("requests", "placed", "unmet"):
+        cells.sum((*TOTAL, measure), [("areas", str(area or ""), measure) for area in report.areas])
+    reasons = {reason for _, reason in report.month_reasons}
+    for reason in reasons:
+        cells.sum(
+            ("reasons", *TOTAL, reason, "late"),
+            [("month_reasons", "months", f"{month:%Y-%m}", reason, "late") for month in report.months],
+        )
+    for reason in report.reasons:
+        for partition in PARTITIONS:
+            for column in ("late", "never"):
+                cells.sum(
+                    ("reasons", *TOTAL, reason, column),
+                    [("unmet", "groups", group, reason, column) for group in partition],
+                )
+    for_want_of_a_bed = [key for key in report.relaxations if key.startswith(Reason.NOT_ENOUGH_BEDS)]
+    cells.sum(
+        ("missing_beds", "all"),
+        [("relaxations", *TOTAL, key, "late") for key in for_want_of_a_bed],
+    )
+    cells.unpublished(("missing_beds", "all"), sum(report.relaxations[key][0] for key in for_want_of_a_bed))
+    cells.sum(
+        ("missing_beds", "all"), [("missing_beds", kind.code) for kind in {kind for kind, _ in report.missing_beds}]
+    )
+
+
+def _providers(report: Figures, cells: Cells) -> Table:
     rows = []
     for kind, tally in report.providers.items():
-        in_service = tally.beds - tally.out_of_service
-        cells = (
-            label(kind),
-            suppress(tally.houses),
-            suppress(tally.stale_houses),
-            suppress(tally.beds),
-            suppress(tally.occupied),
-            suppress(tally.held),
-            suppress(tally.free),
-            suppress(tally.out_of_service),
-            share(tally.occupied, in_service),
-        )
-        rows.append(Row(kind, cells))
+        key = ("providers", str(kind))
+        counts = {
+            "houses": tally.houses,
+            "stale_houses": tally.stale_houses,
+            "beds": tally.beds,
+            "occupied": tally.occupied,
+            "held": tally.held,
+            "free": tally.free,
+            "out_of_service": tally.out_of_service,
+        }
+        shown = [cells.show((*key, name), count) for name, count in counts.items()]
+        cells.unpublished((*key, "fresh_houses"), tally.houses - tally.stale_houses)
+        cells.unpublished((*key, "in_service"), tally.beds - tally.out_of_service)
+        cells.sum((*key, "houses"), [(*key, "stale_houses"), (*key, "fresh_houses")])
+        cells.sum((*key, "beds"), [(*key, "in_service"), (*key, "out_of_service")])
+        cells.sum((*key, "in_service"), [(*key, "occupied"), (*key, "held"), (*key, "free")])
+        rows.append(Row(kind, (label(kind), *shown, cells.share((*key, "occupied"), (*key, "in_service")))))
     columns = (
         "Provider type",
         "Houses",

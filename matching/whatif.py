@@ -26,11 +26,12 @@ from capacity import clock
 from capacity import service as capacity_service
 from capacity.audit import Action, AuditEvent, parse_bed_status
 from capacity.models import Bed
-from capacity.reporting import SUPPRESSED, SUPPRESSION_THRESHOLD, suppress
+from capacity.reporting import SUPPRESSION_THRESHOLD, shown
 from capacity.vocab import LONDON_AREAS, Area, BedStatus, Gender, NrmStage, Region, label, region_of
 from matching import search
 from matching import service as matching_service
 from matching.allocation import URGENCY_BASE
+from matching.disclosure import NOT_SHOWN, Cell, Cells, protected
 from matching.instance import HouseSnapshot, Id
 from matching.models import (
     Hold,
@@ -46,12 +47,11 @@ from matching.recommend import FAMILY_CHILDREN, NEW_HOUSE_LANGUAGES, Fundable, R
 from matching.replay import Capacity, Demand, Replay, Supply, Taken, median, replay
 from matching.reporting import (
     GROUP_WORDS,
-    NOT_SHOWN,
+    PARTITIONS,
     PLACED_QUICKLY,
     REASON_ORDER,
     REASON_WORDS,
     BedKind,
-    Cell,
     Group,
     Row,
     Table,
@@ -533,12 +533,9 @@ def recommend_beds(what: WhatIf, *, budget: int, fundable: Fundable, time_limit_
 # What commissioners see --------------------------------------------------------------------------
 
 
-def gained(before: int, after: int) -> Cell:
-    """A change in a count, signed; under 5 either way shown as "<5"."""
-    difference = after - before
-    if difference and abs(difference) < SUPPRESSION_THRESHOLD:
-        return SUPPRESSED
-    return f"{difference:+d}" if difference else 0
+def _signed(cell: Cell) -> Cell:
+    """A change in a count as shown: signed, unless hidden or nothing."""
+    return f"{cell:+d}" if isinstance(cell, int) and cell else cell
 
 
 def _wait_words(wait: timedelta | None, placed: int) -> str:
@@ -553,77 +550,89 @@ def _wait_words(wait: timedelta | None, placed: int) -> str:
     return f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.0f} days"
 
 
+COLUMNS = ("recorded", "today", "changed")
+
+
 def tables(what: WhatIf) -> dict[str, Table]:
-    """The what-if as tables, every count under 5 shown as "<5"."""
+    """The what-if as tables: counts under 5, and counts that would give one away, not shown."""
+    return {table.name: table for table in protected(lambda cells: _whatif_tables(what, cells))}
+
+
+def _whatif_tables(what: WhatIf, cells: Cells) -> tuple[Table, ...]:
     today, after = what.today, what.changed
     columns = ("Recorded", "Replayed, today's capacity", "Replayed, with the changes", "Gained with the changes")
-
-    def row(key: str, words: str, recorded: int, before: int, later: int) -> Row:
-        return Row(key, (words, suppress(recorded), suppress(before), suppress(later), gained(before, later)))
-
+    requests = len(what.demand)
     waiting = [sum(r.fates[d.id].waiting for d in what.demand) for r in (today, after)]
-    recorded_waiting = sum(d.recorded_waiting for d in what.demand)
+    replayed = cells.show(("requests",), requests, fixed=True)
+    counts = {
+        "placed": (what.recorded_placed(), today.placed(), after.placed()),
+        "placed_quickly": (what.recorded_quickly(), today.placed_quickly(), after.placed_quickly()),
+        "unplaced": (requests - what.recorded_placed(), requests - today.placed(), requests - after.placed()),
+        "waiting": (sum(d.recorded_waiting for d in what.demand), *waiting),
+    }
+    for group in Group:
+        counts[group] = (what.recorded_placed(group), today.placed(group=group), after.placed(group=group))
+    row_cells = {
+        key: (
+            *(cells.show((column, key), n) for column, n in zip(COLUMNS, found, strict=True)),
+            _gained(cells, key, found[1], found[2]),
+        )
+        for key, found in counts.items()
+    }
+    for n, column in enumerate(COLUMNS):
+        placed, quickly, unplaced, still_waiting = (
+            counts[key][n] for key in ("placed", "placed_quickly", "unplaced", "waiting")
+        )
+        cells.unpublished((column, "placed_late"), placed - quickly)
+        cells.unpublished((column, "gone"), unplaced - still_waiting)
+        cells.sum(("requests",), [(column, "placed"), (column, "unplaced")])
+        cells.sum((column, "placed"), [(column, "placed_quickly"), (column, "placed_late")])
+        cells.sum((column, "unplaced"), [(column, "waiting"), (column, "gone")])
+        for partition in PARTITIONS:
+            cells.sum((column, "placed"), [(column, group) for group in partition])
+
+    def row(key: str, words: str) -> Row:
+        return Row(key, (words, *row_cells[key]))
+
     outcomes = [
-        row("requests", "Requests replayed", len(what.demand), len(what.demand), len(what.demand)),
-        row("placed", "Placed", what.recorded_placed(), today.placed(), after.placed()),
-        row(
-            "placed_quickly",
-            "Placed within 24 hours",
-            what.recorded_quickly(),
-            today.placed_quickly(),
-            after.placed_quickly(),
-        ),
-        row(
-            "unplaced",
-            "Not placed (went elsewhere or still waiting)",
-            len(what.demand) - what.recorded_placed(),
-            len(what.demand) - today.placed(),
-            len(what.demand) - after.placed(),
-        ),
-        row("waiting", "Of which still waiting at the end", recorded_waiting, *waiting),
+        Row("requests", ("Requests replayed", replayed, replayed, replayed, 0)),
+        row("placed", "Placed"),
+        row("placed_quickly", "Placed within 24 hours"),
+        row("unplaced", "Not placed (went elsewhere or still waiting)"),
+        row("waiting", "Of which still waiting at the end"),
     ]
     waits = Row(
         "median_wait",
         (
             "Median time to placement",
-            _wait_words(what.recorded_median_wait(), what.recorded_placed()),
-            _wait_words(today.median_wait(), today.placed()),
-            _wait_words(after.median_wait(), after.placed()),
+            *(
+                _wait_words(wait, counts["placed"][n])
+                for n, wait in enumerate((what.recorded_median_wait(), today.median_wait(), after.median_wait()))
+            ),
             "",
         ),
     )
-    groups = [
-        row(
-            group, GROUP_WORDS[group], what.recorded_placed(group), today.placed(group=group), after.placed(group=group)
-        )
-        for group in Group
-    ]
-    before_reasons, after_reasons = today.unplaced_by_reason(), after.unplaced_by_reason()
-    reasons = [
-        Row(
-            reason,
-            (
-                REASON_WORDS[reason],
-                suppress(before_reasons.get(reason, 0)),
-                suppress(after_reasons.get(reason, 0)),
-                gained(before_reasons.get(reason, 0), after_reasons.get(reason, 0)),
-            ),
-        )
-        for reason in REASON_ORDER
-        if before_reasons.get(reason) or after_reasons.get(reason)
-    ]
+    groups = [row(group, GROUP_WORDS[group]) for group in Group]
+    reasons = []
+    by_reason = {"today": today.unplaced_by_reason(), "changed": after.unplaced_by_reason()}
+    for column, found in by_reason.items():
+        unplaced = counts["unplaced"][COLUMNS.index(column)]
+        cells.unpublished((column, "no_reason"), unplaced - sum(found.values()))
+        cells.sum((column, "unplaced"), [(column, "no_reason"), *((column, f"reason/{r}") for r in found)])
+    for reason in REASON_ORDER:
+        before, later = by_reason["today"].get(reason, 0), by_reason["changed"].get(reason, 0)
+        if before or later:
+            key = f"reason/{reason}"
+            counted = (cells.show(("today", key), before), cells.show(("changed", key), later))
+            reasons.append(Row(reason, (REASON_WORDS[reason], *counted, _gained(cells, key, before, later))))
     new_beds = []
     for supply in what.new_houses():
         placed_there = sum(f.house == supply.house.id for f in after.fates.values())
+        there = cells.show(("new_beds", supply.house.id), placed_there)
         # Under 5 people, how full the beds were would tell how long each of them stayed.
-        occupancy = NOT_SHOWN if 0 < placed_there < SUPPRESSION_THRESHOLD else f"{after.occupancy(supply):.0%}"
-        new_beds.append(
-            Row(
-                str(supply.house.id),
-                (supply.added, supply.beds, suppress(placed_there), occupancy),
-            )
-        )
-    built = (
+        occupancy = f"{after.occupancy(supply):.0%}" if isinstance(there, int) and placed_there else NOT_SHOWN
+        new_beds.append(Row(str(supply.house.id), (supply.added, supply.beds, there, occupancy)))
+    return (
         Table("whatif_outcomes", "What became of the period's requests", ("Figure", *columns), (*outcomes, waits)),
         Table("whatif_groups", "Placed, by group (a request may be in several)", ("Group", *columns), tuple(groups)),
         Table(
@@ -639,13 +648,11 @@ def tables(what: WhatIf) -> dict[str, Table]:
             tuple(new_beds),
         ),
     )
-    return {table.name: table for table in built}
 
 
-def shown(number: int) -> str:
-    """A count as shown to commissioners: with thousands separated, or "<5"."""
-    value = suppress(number)
-    return value if isinstance(value, str) else f"{value:,}"
+def _gained(cells: Cells, key: str, before: int, after: int) -> Cell:
+    cells.sum(("changed", key), [("today", key), ("gained", key)])
+    return _signed(cells.show(("gained", key), after - before, signed=True))
 
 
 def share(part: float, whole: int) -> str:
@@ -679,7 +686,12 @@ def summary(what: WhatIf) -> str:
 
 
 def recommendation_tables(found: Recommended) -> dict[str, Table]:
-    """The recommendation as tables: the beds and where, the value of each further bed, counts under 5 as "<5"."""
+    """The recommendation as tables: the beds and where, and the value of each further bed.
+
+    People placed are counted as everywhere (under 5, or what would give such a count away, not
+    shown); beds are not people, and are shown as they are. The priority placed is not shown: with the
+    count placed it would tell how many of them were urgent.
+    """
     best = found.recommendation.best
     steps_in = {kind: step.budget for step in reversed(found.recommendation.steps) for kind in step.beds}
 
@@ -692,20 +704,7 @@ def recommendation_tables(found: Recommended) -> dict[str, Table]:
         for kind, regions in sorted(found.recommendation.where.items(), key=first_needed)
         for region, n in regions.items()
     )
-    marginal = found.recommendation.marginal()
-    steps = tuple(
-        Row(
-            str(step.budget),
-            (
-                f"{step.budget} bed{'s' if step.budget != 1 else ''}",
-                suppress(step.placed),
-                gained(step.placed - marginal[step.budget - 1], step.placed),
-                step.priority if step.placed >= SUPPRESSION_THRESHOLD else NOT_SHOWN,
-                "; ".join(f"{n} × {kind.words()}" for kind, n in step.beds.items()) or "none",
-            ),
-        )
-        for step in found.recommendation.steps
-    )
+    steps = _steps(found.recommendation)
     return {
         "recommended_beds": Table(
             "recommended_beds",
@@ -716,7 +715,26 @@ def recommendation_tables(found: Recommended) -> dict[str, Table]:
         "recommended_steps": Table(
             "recommended_steps",
             "The best beds for each budget: the value of each further bed",
-            ("Budget", "People the new beds place", "Placed by this further bed", "Priority placed", "Beds"),
+            ("Budget", "People the new beds place", "Placed by this further bed", "Beds"),
             steps,
         ),
     }
+
+
+def _steps(recommendation: Recommendation) -> tuple[Row, ...]:
+    return protected(lambda cells: _step_rows(recommendation, cells))
+
+
+def _step_rows(recommendation: Recommendation, cells: Cells) -> tuple[Row, ...]:
+    """Each budget: the people its beds place, and what the last bed added (which may be less than nothing)."""
+    rows = []
+    cells.show(("placed", 0), 0)
+    for step, further in zip(recommendation.steps, recommendation.marginal(), strict=True):
+        cells.sum(("placed", step.budget), [("placed", step.budget - 1), ("further", step.budget)])
+        placed = cells.show(("placed", step.budget), step.placed)
+        by_this = _signed(cells.show(("further", step.budget), further, signed=True))
+        beds = "; ".join(f"{n} × {kind.words()}" for kind, n in step.beds.items()) or "none"
+        rows.append(
+            Row(str(step.budget), (f"{step.budget} bed{'s' if step.budget != 1 else ''}", placed, by_this, beds))
+        )
+    return tuple(rows)

@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from capacity import service as capacity_service
 from capacity.errors import DomainError
 from capacity.models import Organisation, OrganisationCreate
+from capacity.reporting import shown
 from capacity.vocab import LONDON_REGIONS, Gender, NrmStage, OrganisationType, Region, Role
 from matching import reporting, solver, whatif
 from matching.instance import Instance
@@ -423,7 +424,7 @@ def recommend_command(
     proven = "optimal" if all(step.optimal for step in result.steps) else "the best found in the time allowed"
     typer.echo(
         f"Recommended for {period.start.isoformat()} to {period.end.isoformat()}: {beds} new beds among "
-        f"{result.kinds} kinds that could take someone, for {whatif.shown(result.people)} people the replay left "
+        f"{result.kinds} kinds that could take someone, for {shown(result.people)} people the replay left "
         f"unplaced ({result.solves} CP-SAT models, {result.wall_time_s:.1f} s, {proven})."
     )
     for table in whatif.recommendation_tables(found).values():

@@ -12,6 +12,7 @@ from capacity.models import User
 from capacity.reporting import SUPPRESSED, SUPPRESSION_THRESHOLD
 from capacity.vocab import Area
 from matching import reporting
+from matching.disclosure import NOT_SHOWN
 from web.authz import Permission
 from web.deps import SessionDep, SettingsDep, is_htmx, require
 from web.downloads import csv_download
@@ -97,7 +98,8 @@ TILES: dict[Area, tuple[int, int, str]] = {
 TILE, GAP = 56, 4
 # Shades of unmet need: none, under 5 (suppressed, so one shade for all of them), then these lower bounds.
 SHADE_FROM = (5, 10, 20, 40)
-SHADE_WORDS = ("None", "<5", "5 to 9", "10 to 19", "20 to 39", "40 or more")
+SHADE_WORDS = ("None", "<5", "5 to 9", "10 to 19", "20 to 39", "40 or more", "Not shown")
+NOT_SHOWN_SHADE = len(SHADE_WORDS) - 1
 # The charts' colours, also given to each SVG shape itself, so that a PDF renderer that reads no stylesheet
 # draws them the same (safebeds.css says the same for the page).
 COLOURS = {
@@ -107,8 +109,9 @@ COLOURS = {
     "unmet": "#d4351c",
     "today": "#b1b4b6",
     "changed": "#1d4f91",
-    "shades": ("#f3f2f1", "#fee5d9", "#fcae91", "#fb6a4a", "#cb181d", "#67000d"),
-    "on_shades": ("#1b1b1b", "#1b1b1b", "#1b1b1b", "#1b1b1b", "#ffffff", "#ffffff"),
+    "unsplit": "#b1b4b6",
+    "shades": ("#f3f2f1", "#fee5d9", "#fcae91", "#fb6a4a", "#cb181d", "#67000d", "#dedede"),
+    "on_shades": ("#1b1b1b", "#1b1b1b", "#1b1b1b", "#1b1b1b", "#ffffff", "#ffffff", "#1b1b1b"),
 }
 templates.env.globals["colours"] = COLOURS
 
@@ -117,6 +120,8 @@ def shade(count: int | str) -> int:
     """The shade of a tile, from a count as shown (so a suppressed count gives nothing away)."""
     if count == SUPPRESSED:
         return 1
+    if count == NOT_SHOWN:
+        return NOT_SHOWN_SHADE
     assert isinstance(count, int)
     return 0 if count == 0 else 1 + sum(count >= bound for bound in SHADE_FROM)
 
@@ -148,17 +153,24 @@ DRAWN_WHEN_SUPPRESSED = SUPPRESSION_THRESHOLD / 2
 
 
 def drawn(count: int | str) -> float:
+    """How long to draw a count as shown: one under 5 all alike, and one not shown not at all."""
+    if count == NOT_SHOWN:
+        return 0.0
     return DRAWN_WHEN_SUPPRESSED if count == SUPPRESSED else float(count)
 
 
 def month_bars(table: reporting.Table) -> list[dict[str, Any]]:
-    """Each month as a bar: placed, then not placed, scaled to the longest month; labels as shown."""
+    """Each month as a bar: placed, then not placed, scaled to the longest month; labels as shown.
+
+    Where the split is not shown (it would give a small count away), the month is one grey bar.
+    """
     months = [(row.cells[0], row.cells[1], row.cells[2], row.cells[4]) for row in table.rows]
-    longest = max((drawn(placed) + drawn(unmet) for _, _, placed, unmet in months), default=0) or 1
+    longest = max((max(drawn(r), drawn(p) + drawn(u)) for _, r, p, u in months), default=0) or 1
     bars = []
     for line, (month, requests, placed, unmet) in enumerate(months):
-        placed_width = BAR_WIDTH * drawn(placed) / longest
-        unmet_width = BAR_WIDTH * drawn(unmet) / longest
+        split = NOT_SHOWN not in (placed, unmet)
+        placed_width = BAR_WIDTH * drawn(placed) / longest if split else 0.0
+        unmet_width = BAR_WIDTH * (drawn(unmet) if split else drawn(requests)) / longest
         bars.append(
             {
                 "y": line * BAR_ROW,
@@ -169,6 +181,7 @@ def month_bars(table: reporting.Table) -> list[dict[str, Any]]:
                 "unmet_width": round(unmet_width, 1),
                 "label_x": round(BAR_LEFT + placed_width + unmet_width + 4, 1),
                 "requests": requests,
+                "split": split,
             }
         )
     return bars
@@ -181,7 +194,8 @@ def gaps_context(session: Session, settings: Settings, period: Period) -> dict[s
     return {
         "tables": tables,
         "tiles": map_tiles(tables["areas"]),
-        "bars": month_bars(tables["months"]),
+        "bars": (bars := month_bars(tables["months"])),
+        "unsplit": not all(bar["split"] for bar in bars),
         "map_size": (MAP_WIDTH, MAP_HEIGHT),
         "chart_height": max(1, len(tables["months"].rows)) * BAR_ROW,
         "bar_left": BAR_LEFT,

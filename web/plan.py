@@ -12,7 +12,6 @@ from sqlmodel import Session
 from capacity import audit, clock
 from capacity.audit import Action
 from capacity.models import User
-from capacity.reporting import suppress
 from capacity.vocab import LONDON_REGIONS, Gender, NrmStage, Region, label
 from matching import reporting, whatif
 from matching.recommend import Fundable
@@ -262,7 +261,7 @@ def recommend_context(session: Session, start: str, end: str, wanted: FundableFo
         "found": found,
         "tables": tables,
         "summary": whatif.summary(found.what).splitlines(),
-        "steps": budget_bars(found),
+        "steps": budget_bars(tables["recommended_steps"]),
         "step_width": STEP_WIDTH,
         "step_height": STEP_HEIGHT,
         "csv_query": query,
@@ -274,12 +273,12 @@ def recommend_context(session: Session, start: str, end: str, wanted: FundableFo
 STEP_WIDTH, STEP_HEIGHT = 28, 160
 
 
-def budget_bars(found: whatif.Recommended) -> list[dict[str, Any]]:
+def budget_bars(steps: reporting.Table) -> list[dict[str, Any]]:
     """Each budget as a column: the people its best beds place, as shown (a count under 5 drawn alike).
 
-    The columns flatten as the beds that help most are taken first: diminishing returns.
+    The columns flatten as the beds that help most are taken first.
     """
-    shown = [suppress(step.placed) for step in found.recommendation.steps]
+    shown = [row.cells[1] for row in steps.rows]
     longest = max((drawn(value) for value in shown), default=0) or 1
     bars = []
     for k, value in enumerate(shown, start=1):
@@ -431,9 +430,9 @@ def gaps_pdf(
         context |= {
             "replay_words": replay.words(),
             "found": found,
-            "plan_tables": whatif.recommendation_tables(found) | whatif.tables(found.what),
+            "plan_tables": (plan_tables := whatif.recommendation_tables(found) | whatif.tables(found.what)),
             "summary": whatif.summary(found.what).splitlines(),
-            "steps": budget_bars(found),
+            "steps": budget_bars(plan_tables["recommended_steps"]),
             "step_width": STEP_WIDTH,
             "step_height": STEP_HEIGHT,
         }

@@ -323,9 +323,10 @@ def test_providers_beds_and_stale_houses_are_counted_by_organisation_type(
     assert OrganisationType.police not in providers
 
 
-def test_every_table_shows_counts_under_5_as_suppressed_and_no_share_that_reveals_one(
+def test_every_table_shows_counts_under_5_as_suppressed_and_nothing_that_gives_one_away(
     session: Session, frozen: FrozenDateTimeFactory
 ) -> None:
+    """One man of 7 not placed: requests less placed would tell it, by any table, so neither is shown."""
     provider_org = make_organisation(session)
     house = make_house(session, provider_org, beds=7, genders=["female"], nrm_stages=["pre_nrm"])
     officer, provider = make_user(session, Role.officer), make_user(session, Role.provider, provider_org)
@@ -336,16 +337,20 @@ def test_every_table_shows_counts_under_5_as_suppressed_and_no_share_that_reveal
     tables = reporting.tables(period_figures(session))
 
     headline = {row.key: row.cells[1:] for row in tables["headline"].rows}
-    assert headline["requests"] == (7, "")
-    assert headline["placed"] == (6, "86%")
+    assert headline["requests"] == (7, ""), "the total is always shown"
+    assert headline["placed"] == ("not shown", "not shown"), "7 less 6 would tell the 1"
     assert headline["unplaced"] == ("<5", "not shown")
     assert headline["fallback_sofa"] == (0, "0%")
     groups = {row.key: row.cells[1:] for row in tables["groups"].rows}
-    assert groups[Group.women] == (6, 6, 6, 0, "100%")
+    assert groups[Group.women] == ("not shown", "not shown", "not shown", 0, "not shown"), "women + men = all"
     assert groups[Group.men] == ("<5", 0, 0, "<5", "not shown")
     assert groups[Group.step_free] == (0, 0, 0, 0, "")
     areas = {row.key: row.cells[1:] for row in tables["areas"].rows}
-    assert areas[Area.camden] == (7, 6, "<5")
+    assert areas[Area.camden] == (7, "not shown", "<5"), "7 in all, so 7 in the only area: that tells nothing more"
+    months = {row.key: row.cells[1:] for row in tables["months"].rows}
+    assert months["2025-03"] == (7, "not shown", "not shown", "<5", "not shown")
+    providers = {row.key: row.cells[1:] for row in tables["providers"].rows}
+    assert providers[OrganisationType.ngo_safe_house] == ("<5", 0, 7, "not shown", 0, "<5", 0, "not shown")
     reasons = {row.key: row.cells[1:] for row in tables["reasons"].rows}
     assert reasons == {Reason.GENDER_NOT_SERVED: ("<5", "<5")}
     every_cell = [cell for table in tables.values() for row in table.rows for cell in row.cells]

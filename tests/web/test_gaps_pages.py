@@ -3,7 +3,9 @@
 import csv
 import io
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 import pytest
 from bs4 import BeautifulSoup, Tag
@@ -13,14 +15,18 @@ from freezegun.api import FrozenDateTimeFactory
 from sqlmodel import Session, select
 
 from capacity.models import User
+from capacity.reporting import SUPPRESSED
 from capacity.vocab import Area, Region, Role, region_of
 from matching import holds, reporting
+from matching.disclosure import NOT_SHOWN, Cells
 from matching.eligibility import Reason
 from matching.models import Fallback, PlacementRequest, RequestReason
 from matching.reporting import Group
 from tests.factories import log_in, make_house, make_organisation, make_request, make_user, request_data
+from tests.matching.test_disclosure import assert_nothing_small_pinned_down
 from tests.web.conftest import DEMO_NOW, LoadedDemo
 
+T = TypeVar("T")
 HTMX = {"HX-Request": "true"}
 HOUR = timedelta(hours=1)
 PERIOD = {"from": "2025-03-01", "to": "2025-03-31"}
@@ -91,8 +97,9 @@ def test_the_dashboard_shows_every_table_for_the_period_with_small_counts_suppre
         rows = table.select("th[scope=row]") or table.select("td[colspan]")  # or "None in this period."
         assert table.find("caption") is not None and table.select("th[scope=col]") and rows
     headline = "Requests and what became of them"
+    # 7 requests, 6 placed: both shown, they would tell the one not placed.
     assert cells(html, headline, "Requests made") == ["7", ""]
-    assert cells(html, headline, "Placed within 24 hours") == ["6", "86%"]
+    assert cells(html, headline, "Placed within 24 hours") == ["not shown", "not shown"]
     assert cells(html, headline, "Not placed") == ["<5", "not shown"]
     for count in ("1", "2", "3", "4"):
         assert not html.find("td", string=count), f"a count of {count} shows unsuppressed"
@@ -112,7 +119,8 @@ def test_the_map_shades_each_tile_by_unmet_need_and_suppresses_its_count(
     assert len(tiles) == 33
     assert "shade-0" in tiles["Cam"]["class"] and one(tiles["Cam"], ".tile-count").text == "0"
     assert "shade-0" in tiles["Wst"]["class"]
-    assert cells(html, "Where people were found in London, by local authority", "Camden") == ["6", "6", "0"]
+    camden = cells(html, "Where people were found in London, by local authority", "Camden")
+    assert camden == ["not shown", "not shown", "0"], "Camden's 6 and all 7 would tell Wales's 1"
     assert cells(html, "Found outside London, or where not given", "Wales") == ["<5", "0", "<5"]
 
 
@@ -204,7 +212,7 @@ def test_the_csv_holds_the_same_figures_as_the_page(
     rows = list(csv.reader(io.StringIO(commissioner_client.get("/gaps/groups.csv", params=PERIOD).text)))
     assert rows[0] == ["Group", "Requests", "Placed", "Placed in 24 h", "Not placed", "Share placed"]
     by_group = {row[0]: row[1:] for row in rows[1:]}
-    assert by_group["Women"] == ["6", "6", "6", "0", "100%"]
+    assert by_group["Women"] == ["not shown", "not shown", "not shown", "0", "not shown"]
     assert by_group["Men"] == ["<5", "0", "0", "<5", "not shown"]
 
 
@@ -315,3 +323,33 @@ def test_on_the_demo_the_gap_for_men_and_pre_nrm_stands_out(demo_session: Sessio
     assert unmet(Group.pre_nrm) > 3 * unmet(Group.recovery)
     not_housed = [reason for reason in figures.reasons if reason != reporting.MainReason.HOUSE_FITTED]
     assert max(not_housed, key=lambda r: figures.reasons[r][1]) == Reason.GENDER_NOT_SERVED
+
+
+def test_on_the_demo_no_small_count_can_be_worked_out_and_the_big_ones_still_show(
+    demo_session: Session, loaded_demo: LoadedDemo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept: list[Cells] = []
+
+    def keeping(build: Callable[[Cells], T]) -> T:
+        cells = Cells()
+        kept.append(cells)
+        build(cells)
+        cells.protect()
+        return build(cells)
+
+    monkeypatch.setattr(reporting, "protected", keeping)
+    with freeze_time(DEMO_NOW):
+        start, end = reporting.default_period()
+        figures = reporting.figures(
+            session=demo_session, start=start, end=end, stale_after=loaded_demo.settings.stale_after
+        )
+    tables = reporting.tables(figures)
+    (cells,) = kept
+    assert_nothing_small_pinned_down(cells)
+    headline = {row.key: row.cells[1] for row in tables["headline"].rows}
+    assert all(isinstance(headline[key], int) for key in ("requests", "placed", "placed_quickly", "unplaced"))
+    assert isinstance(tables["reasons"].rows[0].cells[1], int), "the commonest reason, counted"
+    every_cell = [cell for table in tables.values() for row in table.rows for cell in row.cells[1:]]
+    assert sum(cell == SUPPRESSED for cell in every_cell) > 0
+    withheld = sum(cell == NOT_SHOWN for cell in every_cell)
+    assert withheld < 0.15 * len(every_cell), "hiding more to protect the small counts costs little of the report"
