@@ -14,7 +14,9 @@ a step-free bed where a plain bed would do).
 A person can only use a bed of their own gender and NRM stage, so each (gender, stage) is a model of
 its own, solved for one bed, two, and so on while a further bed still places someone; the budget is
 then shared between them exactly, by dynamic programming. That gives the best set for every budget
-from 1 to K, so that the value of each further bed shows (diminishing returns).
+from 1 to K, so that the value of each further bed shows. The best sets need not nest (the best
+three beds may not hold the best two), so a further bed usually adds less than the one before, but
+may add more, or, with the people placed weighed by priority, place fewer people in all.
 
 Where: the beds of a kind go to the parts of London where the people they would have placed were
 found, in proportion. The answer for K is then replayed with every other request
@@ -196,7 +198,7 @@ def recommend(
         solves=solves,
         wall_time_s=time.perf_counter() - started,
         where={
-            kind: site_beds(n, [found[i] for i in steps[-1].users[kind]], fundable.regions)
+            kind: site_beds(n, [found[i] for i in steps[-1].users.get(kind, ())], fundable.regions)
             for kind, n in steps[-1].beds.items()
         },
     )

@@ -143,9 +143,15 @@ class Replay:
         return self.bed_days.get(supply.house.id, 0.0) / (supply.beds * days) if supply.beds and days else 0.0
 
 
+# At the same moment: beds freed first, then beds taken by others, arrivals, the coordinator, and
+# last the people who give up (still there when the coordinator looks).
+LEAVE, TAKE, ARRIVE, COORDINATE, GIVE_UP = range(5)
+
+
 @dataclass(order=True)
 class _Event:
     at: datetime
+    stage: int
     order: int
     action: Callable[[], None] = field(compare=False)
 
@@ -172,17 +178,17 @@ class _Run:
         self.coordinator_runs = 0
         for change in capacity.taken:
             if change.house in self.row:
-                self.at(change.at, partial(self.take, self.row[change.house], change.beds))
+                self.at(change.at, TAKE, partial(self.take, self.row[change.house], change.beds))
         for d in demand:
-            self.at(d.at, partial(self.arrive, d))
+            self.at(d.at, ARRIVE, partial(self.arrive, d))
         day = start.replace(hour=COORDINATOR_HOUR, minute=0, second=0, microsecond=0)
         while day < end:
             if day >= start and day.weekday() < 5:
-                self.at(day, self.coordinate)
+                self.at(day, COORDINATE, self.coordinate)
             day += timedelta(days=1)
 
-    def at(self, moment: datetime, action: Callable[[], None]) -> None:
-        heapq.heappush(self.events, _Event(moment, next(self.orders), action))
+    def at(self, moment: datetime, stage: int, action: Callable[[], None]) -> None:
+        heapq.heappush(self.events, _Event(moment, stage, next(self.orders), action))
 
     def run(self) -> Replay:
         while self.events and self.events[0].at < self.end:
@@ -221,7 +227,7 @@ class _Run:
         self.bed_days[supply.house.id] += needed * max(within, 0.0)
         placed_at = self.now + self.answer_after
         self.fates[d.id] = Fate(placed_at=placed_at, house=supply.house.id, reason=self.late_reason(d, at=placed_at))
-        self.at(until, lambda: self.leave(d, row))
+        self.at(until, LEAVE, lambda: self.leave(d, row))
 
     def leave(self, d: Demand, row: int) -> None:
         self.used[row] -= d.person.beds_needed
@@ -253,7 +259,7 @@ class _Run:
             self.place(d, int(best))
         elif d.patience > timedelta(0):
             self.queue[d.id] = d
-            self.at(d.at + d.patience, lambda: self.give_up(d))
+            self.at(d.at + d.patience, GIVE_UP, lambda: self.give_up(d))
         else:
             self.fates[d.id] = Fate(reason=self.first_reason[d.id])
 

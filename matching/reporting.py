@@ -170,7 +170,7 @@ class BedKind:
 
     def words(self) -> str:
         said = [GENDER_BED_WORDS[self.gender], STAGE_BED_WORDS[self.nrm_stage]]
-        said += ["family room"] if self.family else []
+        said += ["family-room bed"] if self.family else []
         said += ["step-free"] if self.step_free else []
         return ", ".join(said)
 

@@ -75,6 +75,10 @@ USUAL_STAY = {
 TAKING = {BedStatus.occupied, BedStatus.out_of_service}  # a bed in either is not free for the replay
 
 
+class CannotChange(ValueError):
+    """A change the capacity cannot take: more beds removed than there are of that kind."""
+
+
 class PeriodPurged(ValueError):
     """The period reaches back to requests whose details have been purged: a replay would miss them."""
 
@@ -89,17 +93,24 @@ class PeriodPurged(ValueError):
 # Demand ------------------------------------------------------------------------------------------
 
 
+def first_whole_day(*, session: Session, start: date) -> date:
+    """The first day from `start` on whose requests are all kept in full (none purged), for a replay."""
+    purged = session.exec(select(func.max(RequestTally.day)).where(col(RequestTally.day) >= start)).one()
+    return purged + timedelta(days=1) if purged else start
+
+
 def demand(*, session: Session, start: date, end: date) -> list[Demand]:
     """Every request made in the period, as the replay needs it."""
     since, until = period_bounds(start, end)
-    if purged := session.exec(select(func.max(RequestTally.day)).where(col(RequestTally.day) >= start)).one():
-        raise PeriodPurged(purged + timedelta(days=1))
+    if (whole := first_whole_day(session=session, start=start)) != start:
+        raise PeriodPurged(whole)
     requests = session.exec(
         select(PlacementRequest)
         .where(col(PlacementRequest.created_at) >= since, col(PlacementRequest.created_at) < until)
         .order_by(col(PlacementRequest.created_at), col(PlacementRequest.id))
     ).all()
     ids = [r.id for r in requests if r.id is not None]
+    replayed = set(ids)
     first: dict[int, Placement] = {}
     for placement in session.exec(
         select(Placement).where(col(Placement.request_id).in_(ids)).order_by(col(Placement.started_at))
@@ -134,7 +145,10 @@ def demand(*, session: Session, start: date, end: date) -> list[Demand]:
             stay = (placed.ended_at or now) - placed.started_at
         else:
             gave_up = request.closed_at if request.status == RequestStatus.closed else None
-            patience = gave_up - request.created_at if gave_up is not None else USUAL_PATIENCE[urgency]
+            if gave_up is not None:
+                patience = gave_up - request.created_at
+            else:  # still waiting: as long as they have so far, and at least the usual wait
+                patience = max(now - request.created_at, USUAL_PATIENCE[urgency])
             stay = usual[NrmStage(request.nrm_stage)]
         counted = outcome(request, None, [], now=now)
         found.append(
@@ -147,7 +161,7 @@ def demand(*, session: Session, start: date, end: date) -> list[Demand]:
                 stay=stay,
                 groups=tuple(counted.groups()),
                 found_area=request.found_area,
-                keep_apart=tuple(o for o in kept_apart[request.id] if o in families),
+                keep_apart=tuple(o for o in kept_apart[request.id] if o in replayed),
                 family=tuple(sorted(families[request.id] - {request.id})),
                 refused=tuple(sorted(set(refused[request.id]))),
                 recorded_placed=placed is not None,
@@ -188,6 +202,7 @@ def capacity(*, session: Session, start: date, end: date) -> Capacity:
     taken_at_start: dict[Id, int] = defaultdict(int)
     taken: list[Taken] = []
     # Placements of requests made before the period: their beds are taken while they last.
+    placed_at_start: Counter[Id] = Counter()
     for placement, children in session.exec(
         select(Placement, PlacementRequest.children)
         .join(PlacementRequest, col(PlacementRequest.id) == col(Placement.request_id))
@@ -196,11 +211,12 @@ def capacity(*, session: Session, start: date, end: date) -> Capacity:
     ):
         beds = 1 + len(children)
         if placement.started_at <= since:
-            taken_at_start[placement.house_id] += beds
+            placed_at_start[placement.house_id] += beds
         else:
             taken.append(Taken(placement.started_at, placement.house_id, beds))
         if placement.ended_at is not None and placement.ended_at < until:
             taken.append(Taken(placement.ended_at, placement.house_id, -beds))
+    taken_at_start.update(placed_at_start)
     # Beds a provider marked occupied (by someone housed outside SafeBeds) or out of service.
     changes: dict[int, list[tuple[datetime, BedStatus, BedStatus]]] = defaultdict(list)
     for event in session.exec(
@@ -214,15 +230,21 @@ def capacity(*, session: Session, start: date, end: date) -> Capacity:
         assert bed_id is not None
         history = changes.get(bed_id, [])
         before = [to for at, _, to in history if at <= since]
+        later = [(at, was, to) for at, was, to in history if at > since]
         if before:
             state = before[-1]
         elif history:
             state = history[0][1]
+            # Occupied before its first change, perhaps by a placement already counted above: then the
+            # bed is that placement's, and the provider's first change of it tells nothing more.
+            if state == BedStatus.occupied and placed_at_start[house_id]:
+                placed_at_start[house_id] -= 1
+                state, later = BedStatus.available, later[1:]
         else:  # never changed by a provider: as it is now, unless SafeBeds holds it now
             state = BedStatus(status) if status == BedStatus.out_of_service else BedStatus.available
         taken_at_start[house_id] += state in TAKING
-        for at, was, to in history:
-            if at > since and (to in TAKING) != (was in TAKING):
+        for at, was, to in later:
+            if (to in TAKING) != (was in TAKING):
                 taken.append(Taken(at, house_id, 1 if to in TAKING else -1))
     answers = [
         placement.started_at - hold_at
@@ -259,10 +281,12 @@ class BedChange:
         who = " or ".join(_GENDER_WORDS[g] for g in self.genders)
         stages = " or ".join(_STAGE_WORDS[s] for s in self.stages)
         one = abs(self.beds) == 1
-        kind = ("family room" if one else "family rooms") if self.family else ("bed" if one else "beds")
+        kind = "bed" if one else "beds"
+        # Counted in beds, a family room's too: a parent with three children takes four.
+        room = (" in a family room" if one else " in family rooms") if self.family else ""
         step_free = "step-free " if self.step_free else ""
         where = f" in {label(self.area)}" if self.area else f" anywhere in {label(self.region)}" if self.region else ""
-        return f"{self.beds:+d} {step_free}{stages} {kind} for {who}{where}"
+        return f"{self.beds:+d} {step_free}{stages} {kind}{room} for {who}{where}"
 
 
 _GENDER_WORDS = {Gender.male: "men", Gender.female: "women", Gender.non_binary: "non-binary people"}
@@ -396,10 +420,11 @@ def changed(base: Capacity, changes: Sequence[BedChange], *, found: Counter[Area
             houses.append(Supply(house=snapshot, beds=change.beds, added=change.words() + sited))
             continue
         fits = [i for i, s in enumerate(houses) if not s.added and _is_kind(s.house, change)]
+        left = sum(houses[i].beds for i in fits)
+        if left < -change.beds:
+            more = " left" if left < sum(base.houses[i].beds for i in fits) else ""
+            raise CannotChange(f"{change.words()}: there are only {left} such beds{more} to remove")
         for _ in range(-change.beds):
-            if not fits or not any(houses[i].beds for i in fits):
-                have = sum(base.houses[i].beds for i in fits) if fits else 0
-                raise ValueError(f"{change.words()}: there are only {have} such beds to remove")
             largest = max(fits, key=lambda i: (houses[i].beds, -i))
             houses[largest] = replace(houses[largest], beds=houses[largest].beds - 1)
     return replace(base, houses=tuple(houses))

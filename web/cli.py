@@ -26,7 +26,7 @@ from matching.instance import Instance
 from matching.recommend import Fundable
 from providers import imports
 from providers import service as providers_service
-from web import accounts, demo, gaps, migrate
+from web import accounts, demo, gaps, migrate, plan
 from web.db import get_engine
 from web.downloads import write_csv
 from web.settings import get_settings
@@ -373,7 +373,7 @@ def whatif_command(start: FromOption = "", end: ToOption = "", change: ChangeOpt
             what = whatif.run(session=session, start=period.start, end=period.end, changes=changes)
         except whatif.PeriodPurged as error:
             raise fail(f"--from: {error}") from error
-        except ValueError as error:
+        except whatif.CannotChange as error:
             raise fail(f"--change {error}") from error
     typer.echo(whatif.summary(what))
     for table in whatif.tables(what).values():
@@ -383,7 +383,9 @@ def whatif_command(start: FromOption = "", end: ToOption = "", change: ChangeOpt
 
 @app.command("recommend")
 def recommend_command(
-    beds: Annotated[int, typer.Option("--beds", "-k", min=1, max=100, help="How many new beds could be funded")],
+    beds: Annotated[
+        int, typer.Option("--beds", "-k", min=1, max=plan.MOST_BEDS, help="How many new beds could be funded")
+    ],
     start: FromOption = "",
     end: ToOption = "",
     gender: Annotated[

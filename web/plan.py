@@ -23,10 +23,11 @@ from web.pages import render, templates
 
 router = APIRouter(include_in_schema=False)
 Commissioner = Annotated[User, Depends(require(Permission.read_capacity_report))]
-LONGEST_REPLAY = timedelta(days=366)
+LONGEST_REPLAY = timedelta(days=366)  # whole days, both ends counted: a leap year
 MOST_CHANGES = 10
 DEFAULT_BEDS = 10
 MOST_BEDS = 60
+templates.env.globals["default_beds"] = DEFAULT_BEDS  # the gaps page's PDF recommends as many
 EXAMPLE_CHANGES = ("+4 male pre-NRM beds in Croydon", "+2 family rooms for women, recovery, anywhere in North London")
 ASSUMPTIONS = (
     "Today's houses and beds, with the beds people outside the replay took (placed before the period, or housed "
@@ -34,14 +35,16 @@ ASSUMPTIONS = (
     "Each request arrives when it was made. A request that is not planned and not part of a family goes at once "
     "to the best house with room; the rest wait in the queue, which a coordinator allocates with the solver "
     "every weekday at 10:00, families together and co-victims apart.",
-    "A person waits as long as they did (until they went elsewhere, or were placed), and at least the usual "
-    "wait for their urgency: none tonight, 72 hours within 72 hours, 14 days planned.",
+    "A person waits as long as they did: until they went elsewhere; until they were placed, and at least the "
+    "usual wait for their urgency (none tonight, 72 hours within 72 hours, 14 days planned); or, still waiting, "
+    "at least as long as they have so far.",
     "A person stays as long as they did; someone not placed stays the median stay of the period at their NRM "
     "stage. A house's stay limit cuts a stay short.",
     "A provider that declined a person or let a hold lapse refuses them again; every other house accepts, "
     "taking as long to answer as providers took in the period (the median).",
     "A new house takes the gender and NRM stage it is for, is trans-inclusive and not faith-based, and its "
-    "staff speak English; a family room takes a parent with up to four children.",
+    "staff speak English; a bed in a family room takes one of a family of a parent with up to four children "
+    "(who need a bed each).",
 )
 
 
@@ -52,7 +55,7 @@ def _problems_detail(problems: dict[str, str]) -> list[dict[str, Any]]:
 def replay_period(session: Session, start: str, end: str) -> tuple[Period | None, dict[str, str], dict[str, str]]:
     """The period to replay (by default as much of the last year as still has every request), or the problems."""
     period, problems, form = period_from(start, end, default=whatif.default_period(session=session))
-    if period is not None and period.end - period.start > LONGEST_REPLAY:
+    if period is not None and period.end - period.start + timedelta(days=1) > LONGEST_REPLAY:
         return None, {"to": "Choose a period of at most a year to replay."}, form
     return period, problems, form
 
@@ -123,7 +126,7 @@ def whatif_context(session: Session, start: str, end: str, change: list[str]) ->
     except whatif.PeriodPurged as error:
         context["problems"] = {"from": f"The {error}."}
         return context
-    except ValueError as error:
+    except whatif.CannotChange as error:
         context["problems"] = {"change": str(error)}
         return context
     tables = whatif.tables(what)
@@ -210,7 +213,6 @@ def read_fundable(form: FundableForm) -> tuple[int, Fundable | None, dict[str, s
             choices[field] = [vocabulary(value) for value in values]
         except ValueError:
             problems[field] = f"Choose from {', '.join(label(v) for v in vocabulary)}."
-            continue
     if Region.outside_london in choices["regions"]:
         problems["regions"] = "New beds are recommended in London's regions only."
     if unknown := sorted(set(form.features) - {"family", "step_free"}):
@@ -276,7 +278,7 @@ STEP_WIDTH, STEP_HEIGHT = 28, 160
 def budget_bars(steps: reporting.Table) -> list[dict[str, Any]]:
     """Each budget as a column: the people its best beds place, as shown (a count under 5 drawn alike).
 
-    The columns flatten as the beds that help most are taken first.
+    The columns usually flatten as the beds that help most are taken first.
     """
     shown = [row.cells[1] for row in steps.rows]
     longest = max((drawn(value) for value in shown), default=0) or 1
@@ -393,10 +395,7 @@ def draw_pdf(html: str) -> bytes:
 def replayable(session: Session, period: Period) -> Period | None:
     """The part of a report's period a replay can cover: every request in full, at most the last year of it."""
     start = max(period.start, period.end - LONGEST_REPLAY + timedelta(days=1))
-    try:
-        whatif.demand(session=session, start=start, end=period.end)
-    except whatif.PeriodPurged as error:
-        start = error.first_whole
+    start = whatif.first_whole_day(session=session, start=start)
     return Period(start, period.end) if start <= period.end else None
 
 
@@ -420,7 +419,8 @@ def gaps_pdf(
         "beds": beds,
         "assumptions": ASSUMPTIONS,
         "style": (STATIC / "safebeds.css").read_text() + (STATIC / "report-pdf.css").read_text(),
-        "csv_query": period.query(),
+        "downloads": False,  # a page of paper has nothing to download
+        "kept_for": f"{settings.retention_days} days",
     }
     replay = replayable(session, period)
     if replay is not None:

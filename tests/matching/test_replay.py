@@ -81,6 +81,18 @@ def test_planned_requests_wait_for_the_weekday_coordinator_within_their_patience
     assert result.median_wait() == 12 * HOUR
 
 
+def test_a_bed_freed_at_the_moment_the_coordinator_runs_is_free_for_it() -> None:
+    """Whoever left at 10:00 on Tuesday left before the coordinator looked; whoever gave up then had not."""
+    tuesday_ten = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
+    houses = (supply("one", 1),)
+    demand = [
+        person(1, stay=tuesday_ten - START),
+        person(2, after=HOUR, urgency=Urgency.planned, patience=tuesday_ten - (START + HOUR)),
+    ]
+    result = replay(demand, Capacity(houses), start=START, end=END)
+    assert result.fates[2].placed_at == tuesday_ten and placed_in(result, 2) == "one"
+
+
 def test_a_family_goes_to_one_house_together_or_waits() -> None:
     houses = (supply("two", 2), supply("one", 1), supply("other", 1))
     family = [

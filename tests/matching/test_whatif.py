@@ -121,6 +121,25 @@ def test_capacity_takes_beds_used_outside_the_replay_as_recorded(
     assert found.taken[0] == Taken(START + 2 * DAY, house.id or 0, 1)
 
 
+def test_a_placements_bed_a_provider_changes_later_is_not_counted_twice(
+    session: Session, frozen: FrozenDateTimeFactory, provider_org: Organisation, officer: User, provider: User
+) -> None:
+    house = make_house(session, provider_org, beds=3, **ANYONE)
+    placed(session, officer, provider, house)  # before the period, and still there
+    frozen.tick(2 * DAY)
+    start = (START + 2 * DAY).date()
+    frozen.tick(HOUR)
+    bed = session.exec(select(Bed).where(Bed.house_id == house.id, Bed.status == BedStatus.occupied)).one()
+    providers_service.update_bed(session=session, bed=bed, data=BedUpdate(status=BedStatus.available))
+    frozen.tick(HOUR)
+    providers_service.update_bed(session=session, bed=bed, data=BedUpdate(status=BedStatus.occupied))
+    frozen.tick(DAY)
+
+    found = whatif.capacity(session=session, start=start, end=start + DAY)
+    assert found.taken_at_start == {house.id: 1}, "the placement's bed, once"
+    assert [(t.house, t.beds) for t in found.taken] == [(house.id, 1)], "then someone housed outside SafeBeds"
+
+
 def test_demand_reads_patience_stay_links_and_refusals_from_the_record(
     session: Session, frozen: FrozenDateTimeFactory, provider_org: Organisation, officer: User, provider: User
 ) -> None:
@@ -133,6 +152,7 @@ def test_demand_reads_patience_stay_links_and_refusals_from_the_record(
     frozen.tick(3 * HOUR)
     holds.record_fallback(session=session, request=turned_away, fallback=Fallback.hotel)
     waiting = make_request(session, officer, urgency="planned", nrm_stage="move_on")
+    still = make_request(session, officer)  # tonight, and still waiting
     frozen.tick(10 * DAY - 3 * HOUR)
     holds.move_on(session=session, placement=placement)
 
@@ -143,6 +163,7 @@ def test_demand_reads_patience_stay_links_and_refusals_from_the_record(
     assert not second.recorded_placed and second.patience == 3 * HOUR and second.refused == (other.id,)
     assert second.keep_apart == (request.id,) and second.stay == 14 * DAY, "pre-NRM: no stay to learn from"
     assert third.patience == 14 * DAY and third.recorded_waiting
+    assert demand[still.id or 0].patience == 10 * DAY - 3 * HOUR, "waiting still: at least as long as so far"
     assert first.person.priority == 100 and third.person.priority == 10
 
 
@@ -184,8 +205,13 @@ def test_added_beds_are_a_new_house_sited_where_people_were_found_and_removed_be
     (new,) = [s for s in after.houses if s.added]
     assert new.house.area == Area.haringey and new.beds == 2 and new.house.genders == [Gender.male]
     assert new.added == "+2 pre-NRM beds for men anywhere in North London (sited in Haringey)"
-    with pytest.raises(ValueError, match="only 8 such beds"):
+    with pytest.raises(ValueError, match="only 8 such beds to remove"):
         whatif.changed(base, [whatif.parse_change("-9 female recovery beds")], found=found)
+    twice = [whatif.parse_change(text) for text in ("-6 female recovery beds", "-3 female recovery beds")]
+    with pytest.raises(ValueError, match="-3 recovery beds for women: there are only 2 such beds left to remove"):
+        whatif.changed(base, twice, found=found)
+    family = whatif.parse_change("+2 family rooms for women, recovery")
+    assert family.words() == "+2 recovery beds in family rooms for women", "counted in beds"
 
 
 def test_adding_the_beds_people_lacked_places_them_and_adding_others_places_nobody(

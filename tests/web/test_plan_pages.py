@@ -109,6 +109,16 @@ def test_how_full_added_beds_were_is_not_shown_when_under_5_used_them(
     assert cells(html, "The added beds", "+1 pre-NRM bed for men (sited in Croydon)") == ["1", "<5", "not shown"]
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "refused"), [("2025-01-01", "2026-01-01", False), ("2024-01-01", "2025-01-01", True)]
+)
+def test_a_replay_covers_at_most_366_whole_days(
+    commissioner_client: TestClient, start: str, end: str, refused: bool
+) -> None:
+    html = soup(commissioner_client.get("/whatif", params={"from": start, "to": end}).text)
+    assert ("Choose a period of at most a year to replay." in html.text) == refused
+
+
 def test_a_change_that_cannot_be_read_is_named_and_nothing_is_replayed(
     commissioner_client: TestClient, history: None
 ) -> None:
@@ -223,9 +233,18 @@ def pango() -> None:
 
 @pytest.mark.usefixtures("pango")
 def test_the_report_pdf_opens_and_reads_as_the_report(
-    commissioner_client: TestClient, session: Session, history: None
+    commissioner_client: TestClient, session: Session, history: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    drawn: list[str] = []
+    draw_pdf = plan.draw_pdf
+
+    def drawing(html: str) -> bytes:
+        drawn.append(html)
+        return draw_pdf(html)
+
+    monkeypatch.setattr(plan, "draw_pdf", drawing)
     response = commissioner_client.get("/gaps/report.pdf", params=PERIOD | {"beds": "3"})
+    assert "Download this table" not in drawn[0], "paper has nothing to download"
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
     pdf = pypdfium2.PdfDocument(response.content)
