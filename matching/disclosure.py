@@ -50,6 +50,7 @@ class Cells:
     published: dict[Hashable, None] = field(default_factory=dict)  # in the order given: ties go to the first
     signed: set[Hashable] = field(default_factory=set)  # changes, which may be below nothing
     fixed: set[Hashable] = field(default_factory=set)  # shown unless under 5, whatever else is hidden
+    kept: set[Hashable] = field(default_factory=set)  # hidden to protect another only if nothing else will do
     sums: list[Sum] = field(default_factory=list)
     hidden: set[Hashable] | None = None  # None until protected
     # Counts under 5 that a reader could still pin down, with nothing left to hide: where every count
@@ -59,10 +60,11 @@ class Cells:
     _rank: dict[Hashable, int] = field(default_factory=dict, repr=False)
     _known: set[Hashable] = field(default_factory=set, repr=False)
 
-    def show(self, key: Hashable, value: int, *, signed: bool = False, fixed: bool = False) -> Cell:
+    def show(self, key: Hashable, value: int, *, signed: bool = False, fixed: bool = False, keep: bool = False) -> Cell:
         """A count as the report shows it; before `protect`, learn it and give it back as it is.
 
-        A `fixed` count (a report's total, also said in words) is never hidden to protect another.
+        A `fixed` count (a report's total, also said in words) is never hidden to protect another; one
+        to `keep` (what the report is most read for) only when no other count would do.
         """
         if self.hidden is None:
             self._learn(key, value)
@@ -71,6 +73,8 @@ class Cells:
                 self.signed.add(key)
             if fixed:
                 self.fixed.add(key)
+            if keep:
+                self.kept.add(key)
             return value
         if self.values.get(key) != value:
             raise ValueError(f"{key!r} was learnt as {self.values.get(key)!r}, now shown as {value!r}")
@@ -207,7 +211,9 @@ class Cells:
                 if cell not in hidden and cell in self.published and cell not in self.fixed and self.values[cell]
             ]
             if candidates:
-                return min(candidates, key=lambda c: (abs(self.values[c]), self._is_whole(c), self._order(c)))
+                return min(
+                    candidates, key=lambda c: (c in self.kept, abs(self.values[c]), self._is_whole(c), self._order(c))
+                )
             route += [cell for each in sums for cell in each.cells if cell in hidden and cell not in seen]
             seen.update(route)
         return None

@@ -515,6 +515,9 @@ PARTITIONS = (
     (Group.pre_nrm, Group.recovery, Group.move_on),
 )
 TALLIED = ("requests", "placed", "placed_quickly", "unmet")
+# The groups whose gaps SafeBeds was built to show: their counts are hidden to protect another only
+# when no other count would do.
+GAPS = (Group.men, Group.pre_nrm)
 
 
 def tables(report: Figures) -> dict[str, Table]:
@@ -544,14 +547,20 @@ def _build(report: Figures, cells: Cells) -> list[Table]:
 
 
 def _tally(
-    cells: Cells, key: tuple[str, ...], tally: Tally, *, quickly: bool = True, fixed: bool = False
+    cells: Cells,
+    key: tuple[str, ...],
+    tally: Tally,
+    *,
+    quickly: bool = True,
+    fixed: bool = False,
+    keep: bool = False,
 ) -> tuple[Cell, ...]:
     """A tally's counts as shown, with the sums that tie them: requests, placed, placed in 24 h, not placed."""
     shown = (
-        cells.show((*key, "requests"), tally.requests, fixed=fixed),
-        cells.show((*key, "placed"), tally.placed),
-        cells.show((*key, "placed_quickly"), tally.placed_quickly) if quickly else None,
-        cells.show((*key, "unmet"), tally.unmet),
+        cells.show((*key, "requests"), tally.requests, fixed=fixed, keep=keep),
+        cells.show((*key, "placed"), tally.placed, keep=keep),
+        cells.show((*key, "placed_quickly"), tally.placed_quickly, keep=keep) if quickly else None,
+        cells.show((*key, "unmet"), tally.unmet, keep=keep),
     )
     cells.unpublished((*key, "placed_quickly"), tally.placed_quickly)
     cells.unpublished((*key, "placed_late"), tally.placed - tally.placed_quickly)
@@ -560,8 +569,8 @@ def _tally(
     return tuple(cell for cell in shown if cell is not None)
 
 
-def _tally_cells(cells: Cells, key: tuple[str, ...], tally: Tally) -> tuple[Cell, ...]:
-    return (*_tally(cells, key, tally), cells.share((*key, "placed"), (*key, "requests")))
+def _tally_cells(cells: Cells, key: tuple[str, ...], tally: Tally, *, keep: bool = False) -> tuple[Cell, ...]:
+    return (*_tally(cells, key, tally, keep=keep), cells.share((*key, "placed"), (*key, "requests")))
 
 
 _TALLY_COLUMNS = ("Requests", "Placed", "Placed in 24 h", "Not placed", "Share placed")
@@ -569,7 +578,7 @@ TOTAL = ("total",)
 
 
 def _headline(report: Figures, cells: Cells) -> Table:
-    requests, placed, quickly, unmet = _tally(cells, TOTAL, report.total, fixed=True)
+    requests, placed, quickly, unmet = _tally(cells, TOTAL, report.total, fixed=True, keep=True)
     shown = {"requests": requests, "placed": placed, "placed_quickly": quickly, "unplaced": unmet}
     for key, count in (("waiting", report.waiting), ("gone_elsewhere", report.gone_elsewhere)):
         shown[key] = cells.show((*TOTAL, key), count)
@@ -723,7 +732,10 @@ def _month_reasons(report: Figures, cells: Cells) -> Table:
 
 def _groups_table(report: Figures, cells: Cells) -> Table:
     rows = tuple(
-        Row(group, (GROUP_WORDS[group], *_tally_cells(cells, ("groups", group), report.groups[group])))
+        Row(
+            group,
+            (GROUP_WORDS[group], *_tally_cells(cells, ("groups", group), report.groups[group], keep=group in GAPS)),
+        )
         for group in Group
     )
     return Table("groups", "By group (a request may be in several)", ("Group", *_TALLY_COLUMNS), rows)

@@ -46,6 +46,7 @@ from matching.models import (
 from matching.recommend import FAMILY_CHILDREN, NEW_HOUSE_LANGUAGES, Fundable, Recommendation, Unmet, recommend
 from matching.replay import Capacity, Demand, Replay, Supply, Taken, median, replay
 from matching.reporting import (
+    GAPS,
     GROUP_WORDS,
     PARTITIONS,
     PLACED_QUICKLY,
@@ -576,6 +577,8 @@ def _wait_words(wait: timedelta | None, placed: int) -> str:
 
 
 COLUMNS = ("recorded", "today", "changed")
+# What a what-if is read for: hidden to protect another count only when no other count would do.
+KEPT = {"placed", "placed_quickly", "unplaced", *GAPS}
 
 
 def tables(what: WhatIf) -> dict[str, Table]:
@@ -599,7 +602,7 @@ def _whatif_tables(what: WhatIf, cells: Cells) -> tuple[Table, ...]:
         counts[group] = (what.recorded_placed(group), today.placed(group=group), after.placed(group=group))
     row_cells = {
         key: (
-            *(cells.show((column, key), n) for column, n in zip(COLUMNS, found, strict=True)),
+            *(cells.show((column, key), n, keep=key in KEPT) for column, n in zip(COLUMNS, found, strict=True)),
             _gained(cells, key, found[1], found[2]),
         )
         for key, found in counts.items()

@@ -14,6 +14,7 @@ from capacity.audit import Action
 from capacity.models import User
 from capacity.vocab import LONDON_REGIONS, Gender, NrmStage, Region, label
 from matching import reporting, whatif
+from matching.disclosure import NOT_SHOWN
 from matching.recommend import Fundable
 from web.authz import Permission
 from web.deps import SessionDep, SettingsDep, is_htmx, require
@@ -291,7 +292,7 @@ def budget_bars(steps: reporting.Table) -> list[dict[str, Any]]:
                 "y": round(STEP_HEIGHT - height, 1),
                 "height": round(height, 1),
                 "k": k,
-                "words": value,
+                "words": "–" if value == NOT_SHOWN else value,  # the column is too narrow for the words
                 "title": f"{k} new bed{'s' if k != 1 else ''}: {value} people placed",
             }
         )
