@@ -21,7 +21,7 @@ from capacity.errors import DomainError
 from capacity.models import Organisation, OrganisationCreate
 from capacity.reporting import shown
 from capacity.vocab import LONDON_REGIONS, Gender, NrmStage, OrganisationType, Region, Role
-from matching import reporting, solver, whatif
+from matching import reporting, solver, whatif, whatif_tables
 from matching.instance import Instance
 from matching.recommend import Fundable
 from providers import imports
@@ -375,8 +375,8 @@ def whatif_command(start: FromOption = "", end: ToOption = "", change: ChangeOpt
             raise fail(f"--from: {error}") from error
         except whatif.CannotChange as error:
             raise fail(f"--change {error}") from error
-    typer.echo(whatif.summary(what))
-    for table in whatif.tables(what).values():
+    typer.echo(whatif_tables.summary(what))
+    for table in whatif_tables.tables(what).values():
         if table.rows:
             print_table(table)
 
@@ -429,10 +429,10 @@ def recommend_command(
         f"{result.kinds} kinds that could take someone, for {shown(result.people)} people the replay left "
         f"unplaced ({result.solves} CP-SAT models, {result.wall_time_s:.1f} s, {proven})."
     )
-    for table in whatif.recommendation_tables(found).values():
+    for table in whatif_tables.recommendation_tables(found).values():
         print_table(table)
     typer.echo("\nReplayed with the recommended beds added:")
-    typer.echo(whatif.summary(found.what))
-    for table in whatif.tables(found.what).values():
+    typer.echo(whatif_tables.summary(found.what))
+    for table in whatif_tables.tables(found.what).values():
         if table.rows:
             print_table(table)

@@ -13,7 +13,7 @@ from capacity import audit, clock
 from capacity.audit import Action
 from capacity.models import User
 from capacity.vocab import LONDON_REGIONS, Gender, NrmStage, Region, label
-from matching import reporting, whatif
+from matching import reporting, whatif, whatif_tables
 from matching.disclosure import NOT_SHOWN
 from matching.recommend import Fundable
 from web.authz import Permission
@@ -130,10 +130,10 @@ def whatif_context(session: Session, start: str, end: str, change: list[str]) ->
     except whatif.CannotChange as error:
         context["problems"] = {"change": str(error)}
         return context
-    tables = whatif.tables(what)
+    tables = whatif_tables.tables(what)
     return context | {
         "what": what,
-        "summary": whatif.summary(what).splitlines(),
+        "summary": whatif_tables.summary(what).splitlines(),
         "tables": tables,
         "bars": paired_bars(tables["whatif_groups"]),
         "chart_width": CHART_WIDTH,
@@ -252,7 +252,7 @@ def recommend_context(session: Session, start: str, end: str, wanted: FundableFo
         context["problems"] = {"from": f"The {error}."}
         return context
     found = whatif.recommend_beds(what, budget=beds, fundable=fundable)
-    tables = whatif.recommendation_tables(found) | whatif.tables(found.what)
+    tables = whatif_tables.recommendation_tables(found) | whatif_tables.tables(found.what)
     query = period.query() | {
         "beds": str(beds),
         "gender": list(wanted.genders),
@@ -263,7 +263,7 @@ def recommend_context(session: Session, start: str, end: str, wanted: FundableFo
     return context | {
         "found": found,
         "tables": tables,
-        "summary": whatif.summary(found.what).splitlines(),
+        "summary": whatif_tables.summary(found.what).splitlines(),
         "steps": budget_bars(tables["recommended_steps"]),
         "step_width": STEP_WIDTH,
         "step_height": STEP_HEIGHT,
@@ -428,11 +428,12 @@ def gaps_pdf(
         found = whatif.recommend_beds(
             whatif.run(session=session, start=replay.start, end=replay.end), budget=beds, fundable=Fundable()
         )
+        plan_tables = whatif_tables.recommendation_tables(found) | whatif_tables.tables(found.what)
         context |= {
             "replay_words": replay.words(),
             "found": found,
-            "plan_tables": (plan_tables := whatif.recommendation_tables(found) | whatif.tables(found.what)),
-            "summary": whatif.summary(found.what).splitlines(),
+            "plan_tables": plan_tables,
+            "summary": whatif_tables.summary(found.what).splitlines(),
             "steps": budget_bars(plan_tables["recommended_steps"]),
             "step_width": STEP_WIDTH,
             "step_height": STEP_HEIGHT,

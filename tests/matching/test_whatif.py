@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from capacity.models import Bed, BedUpdate, House, Organisation, User
 from capacity.vocab import Area, BedStatus, Gender, NrmStage, Region, Role
-from matching import holds, whatif
+from matching import holds, whatif, whatif_tables
 from matching.models import DeclineReason, Fallback, RequestTally
 from matching.replay import Taken
 from matching.reporting import Group
@@ -236,7 +236,7 @@ def test_adding_the_beds_people_lacked_places_them_and_adding_others_places_nobo
     assert men.changed.placed(group=Group.men) == 3 and men.today.placed(group=Group.men) == 0
     (new,) = men.new_houses()
     assert men.changed.occupancy(new) > 0
-    tables = whatif.tables(men)
+    tables = whatif_tables.tables(men)
     placed_row = next(row for row in tables["whatif_outcomes"].rows if row.key == "placed")
     assert placed_row.cells == ("Placed", "<5", "<5", "not shown", "<5"), "6 of 8 shown would tell the 2 left"
 
