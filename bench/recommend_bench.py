@@ -110,7 +110,7 @@ def main() -> None:
         f"capacity, {len(what.demand) - what.today.placed():,} not; replay median {replay_s:.2f} s"
     )
     sites = {
-        region: whatif.site(whatif.BedChange(1, (), (), region=region), whatif.found_areas(what))
+        region: whatif.site(whatif.BedChange(1, (), (), region=region), found=whatif.found_areas(what))
         for region in fundable.regions
     }
     columns = (

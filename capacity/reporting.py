@@ -7,9 +7,3 @@ SUPPRESSED = "<5"
 def suppress(count: int) -> int | str:
     """Return `count`, or "<5" where it is small enough to identify someone."""
     return SUPPRESSED if 0 < count < SUPPRESSION_THRESHOLD else count
-
-
-def shown(count: int) -> str:
-    """A count in a sentence: with thousands separated, or "<5"."""
-    value = suppress(count)
-    return value if isinstance(value, str) else f"{value:,}"

@@ -2,14 +2,17 @@
 
 A count from 1 to 4 reads "<5" (primary suppression). That alone is not enough where counts add up:
 a row's total less its other cells, or a month less the others, would give it back. So the counts of
-a report go into `Cells` with the sums that tie them, and `protect` hides more ("not shown": secondary
-suppression), the smallest count that helps each time, until no count under 5 can be narrowed to one
-value. It checks as a reader would who knows every sum and that a hidden count is from 1 to 4 or (not
-shown) 5 or more: for each count under 5, the least and the most it could be, by linear programming
-(GLOP), must differ. Tables are built twice over the same `Cells`: once to learn the counts and sums,
-then, after `protect`, to show them.
+a report go into `Cells` with the sums that tie them, and `protect` hides more ("not shown":
+secondary suppression), the smallest count that helps each time, until no count under 5 can be
+narrowed to one whole number. It checks as a reader would who knows every sum, that "<5" is 1 to 4
+and that "not shown" could be anything (a nought or a count under 5 may read so too, where "<5"
+would give too much away): for each count under 5, the least and the most it could be, by linear
+programming (GLOP), must hold two whole numbers. Tables are built twice over the same `Cells`: once
+to learn the counts and sums, then, after `protect`, to show them.
 """
 
+import logging
+import math
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -22,9 +25,9 @@ NOT_SHOWN = "not shown"
 T = TypeVar("T")
 Cell = int | str
 
-# How much a count under 5 must be able to vary, as a reader may narrow it, for it to count as hidden.
-LEAST_DOUBT = 1.0
+log = logging.getLogger(__name__)
 _SLACK = 1e-6
+_ANY = pywraplp.Solver.infinity()
 
 
 def small(count: int) -> bool:
@@ -49,38 +52,41 @@ class Cells:
     values: dict[Hashable, int] = field(default_factory=dict)
     published: dict[Hashable, None] = field(default_factory=dict)  # in the order given: ties go to the first
     signed: set[Hashable] = field(default_factory=set)  # changes, which may be below nothing
-    fixed: set[Hashable] = field(default_factory=set)  # shown unless under 5, whatever else is hidden
-    kept: set[Hashable] = field(default_factory=set)  # hidden to protect another only if nothing else will do
+    fixed: set[Hashable] = field(default_factory=set)  # hidden to protect another only as the last resort
+    kept: set[Hashable] = field(default_factory=set)  # hidden to protect another only if no other shown count will do
     sums: list[Sum] = field(default_factory=list)
     hidden: set[Hashable] | None = None  # None until protected
-    # Counts under 5 that a reader could still pin down, with nothing left to hide: where every count
-    # they add up with is hidden already, and each "<5" taken for at least 1 leaves one answer (four
-    # months of "<5" in a row whose total is "<5": 1 each, 4 in all).
-    exposed: list[Hashable] = field(default_factory=list)
+    withheld: set[Hashable] = field(default_factory=set)  # hidden and read "not shown", whatever they are
+    exposed: list[Hashable] = field(default_factory=list)  # counts under 5 still pinned down: none, but see `protect`
     _rank: dict[Hashable, int] = field(default_factory=dict, repr=False)
     _known: set[Hashable] = field(default_factory=set, repr=False)
 
     def show(self, key: Hashable, value: int, *, signed: bool = False, fixed: bool = False, keep: bool = False) -> Cell:
         """A count as the report shows it; before `protect`, learn it and give it back as it is.
 
-        A `fixed` count (a report's total, also said in words) is never hidden to protect another; one
-        to `keep` (what the report is most read for) only when no other count would do.
+        A `fixed` count (a report's total, also said in words) is hidden to protect another only when
+        nothing else will do; one to `keep` (what the report is most read for) only when no other
+        shown count will.
         """
         if self.hidden is None:
             self._learn(key, value)
             self.published[key] = None
-            if signed:
-                self.signed.add(key)
-            if fixed:
-                self.fixed.add(key)
-            if keep:
-                self.kept.add(key)
+            for flag, kind in ((signed, self.signed), (fixed, self.fixed), (keep, self.kept)):
+                if flag:
+                    kind.add(key)
             return value
         if self.values.get(key) != value:
             raise ValueError(f"{key!r} was learnt as {self.values.get(key)!r}, now shown as {value!r}")
         if key not in self.hidden:
             return value
-        return SUPPRESSED if small(value) else NOT_SHOWN
+        return NOT_SHOWN if key in self.withheld else SUPPRESSED
+
+    def nought(self, key: Hashable) -> None:
+        """A count that no table shows but that a reader knows is nothing, from how the report counts."""
+        if self.hidden is None:
+            self._learn(key, 0)
+            self.published[key] = None
+            self.fixed.add(key)
 
     def unpublished(self, key: Hashable, value: int) -> None:
         """A count no table shows, but which a sum needs (a reader may still work it out)."""
@@ -107,7 +113,11 @@ class Cells:
         return f"{round(100 * self.values.get(part, 0) / self.values[whole])}%"
 
     def protect(self) -> None:
-        """Decide what to hide: every count under 5, and what else it takes to stop them being worked out."""
+        """Decide what to hide: every count under 5, and what else it takes to stop them being worked out.
+
+        Should a count under 5 stay pinned down with nothing left to hide (it cannot, with every count
+        hideable as a last resort), it is in `exposed` and logged: a defect to mend, not a report to trust.
+        """
         for each in self.sums:
             parts = sum(self.values.get(part, 0) for part in each.parts)
             if parts != self.values.get(each.whole, 0):
@@ -115,57 +125,57 @@ class Cells:
         self.sums = [Sum(s.whole, tuple(p for p in s.parts if p in self.values)) for s in self.sums]
         self._rank = {key: n for n, key in enumerate(self.values)}
         hidden = {key for key in self.values if key not in self.published or small(self.values[key])}
+        withheld: set[Hashable] = set()
         given: dict[Hashable, Sum] = {}
         given_up: set[Hashable] = set()
         while True:
-            exposed = [key for key in self._worked_out_small(hidden, given) if key not in given_up]
-            exposed = exposed or [key for key in self._exposed(hidden) if key not in given_up]
+            exact = [key for key in self._worked_out_small(hidden, given) if key not in given_up]
+            exposed = exact or [key for key in self._exposed(hidden, withheld) if key not in given_up]
             if not exposed:
                 break
             covered: set[Hashable] = set()
             for key in exposed:
                 if any(key in s.cells and covered.intersection(s.cells) for s in self.sums):
                     continue
-                cover = self._cover(key, hidden, given)
+                cover = self._cover(key, hidden, withheld, given if exact else {}, relabel=not exact)
                 if cover is None:
                     given_up.add(key)
                 else:
                     covered.add(cover)
             hidden |= covered
-        self.exposed = self._exposed(hidden) if given_up else []
+            withheld |= covered  # each reads "not shown": a count shown till now, or a "<5" relabelled
+        self.exposed = self._exposed(hidden, withheld) if given_up else []
+        if self.exposed:
+            log.error("counts under 5 a reader could work out, with nothing left to hide: %s", self.exposed)
         self._known = set(self._worked_out(hidden))
-        # A count a reader can work out anyway may as well be shown: it tells them nothing more.
-        self.hidden = {key for key in hidden if key not in self._known or key not in self.published}
+        # A count of 5 or more a reader can work out anyway may as well be shown: it tells them nothing.
+        shown_anyway = {key for key in hidden & self._known if key in self.published and not small(self.values[key])}
+        self.hidden = hidden - shown_anyway
+        self.withheld = (withheld - shown_anyway) & self.hidden
 
     def _learn(self, key: Hashable, value: int) -> None:
         if self.values.setdefault(key, value) != value:
             raise ValueError(f"{key!r} given as {self.values[key]} and as {value}")
 
-    def _bounds(self, key: Hashable, hidden: set[Hashable]) -> tuple[float, float]:
-        """What a reader knows of a count: its value if shown, else the range its label allows."""
+    def _bounds(self, key: Hashable, hidden: set[Hashable], withheld: set[Hashable]) -> tuple[float, float]:
+        """What a reader knows of a count: its value if shown, else what its label allows."""
         value = self.values[key]
         if key not in hidden:
             return value, value
-        if key not in self.published:
-            return (-pywraplp.Solver.infinity() if key in self.signed else 0.0), pywraplp.Solver.infinity()
-        most_hidden = float(SUPPRESSION_THRESHOLD - 1)
-        if small(value):
-            # Not 1 at least: otherwise four "<5" adding up to a "<5" total would be an exposure that no
-            # more hiding could mend, and the search would hide the report's big numbers trying.
-            return (-most_hidden if key in self.signed else 0.0), most_hidden
-        if key in self.signed:
-            return -pywraplp.Solver.infinity(), pywraplp.Solver.infinity()
-        return float(SUPPRESSION_THRESHOLD), pywraplp.Solver.infinity()
+        if key in self.published and key not in withheld:  # "<5"
+            most = float(SUPPRESSION_THRESHOLD - 1)
+            return (-most if key in self.signed else 1.0), most
+        return (-_ANY if key in self.signed else 0.0), _ANY  # "not shown", or in no table
 
-    def _exposed(self, hidden: set[Hashable]) -> list[Hashable]:
-        """The counts under 5, hidden, that a reader could narrow to one value (at least to under 1 apart)."""
+    def _exposed(self, hidden: set[Hashable], withheld: set[Hashable]) -> list[Hashable]:
+        """The counts under 5, hidden, that a reader could narrow to one whole number."""
         tied = [s for s in self.sums if hidden.intersection(s.cells)]
         unknown = sorted({key for s in tied for key in s.cells if key in hidden}, key=self._order)
         watched = [key for key in unknown if small(self.values[key])]
         if not watched:
             return []
         solver = pywraplp.Solver.CreateSolver("GLOP")
-        x = {key: solver.NumVar(*self._bounds(key, hidden), str(n)) for n, key in enumerate(unknown)}
+        x = {key: solver.NumVar(*self._bounds(key, hidden, withheld), str(n)) for n, key in enumerate(unknown)}
         for each in tied:
             known = sum(self.values[k] for k in each.parts if k not in hidden) - (
                 self.values[each.whole] if each.whole not in hidden else 0
@@ -173,49 +183,81 @@ class Cells:
             terms = [x[k] for k in each.parts if k in hidden]
             whole = [x[each.whole]] if each.whole in hidden else []
             solver.Add(solver.Sum(terms) + known == (whole[0] if whole else 0))
+
+        def whole_numbers(least: float, most: float) -> float:
+            """How far apart the least and the most whole numbers in a range are (below 1: one, or none)."""
+            if math.isinf(most - least):
+                return math.inf if most > least else -math.inf
+            return math.floor(most + _SLACK) - math.ceil(least - _SLACK)
+
         # Every answer the solver gives is a table a reader could not rule out: the least and most each
         # count was in any of them so far. A count seen 1 apart already needs no solve of its own.
-        seen = {key: (float("inf"), float("-inf")) for key in watched}
+        seen = dict.fromkeys(watched, (math.inf, -math.inf))
         exposed = []
         for key in watched:
             for maximise in (False, True):
-                if seen[key][1] - seen[key][0] >= LEAST_DOUBT - _SLACK:
+                if whole_numbers(*seen[key]) >= 1:
                     break
                 objective = solver.Objective()
                 objective.Clear()
                 objective.SetCoefficient(x[key], 1)
                 objective.SetOptimizationDirection(maximise)
-                if solver.Solve() != pywraplp.Solver.OPTIMAL:  # unbounded: as far as a reader knows, any size
-                    seen[key] = (float("-inf"), float("inf"))
+                status = solver.Solve()
+                if status != pywraplp.Solver.OPTIMAL:
+                    # The true counts always fit, so this is GLOP saying "unbounded" (which it may
+                    # call infeasible): possible only of a count with no bound that way.
+                    least, most = self._bounds(key, hidden, withheld)
+                    if not math.isinf(most if maximise else least):
+                        raise RuntimeError(f"the reader's linear programme could not be solved (status {status})")
+                    seen[key] = (-math.inf, math.inf)
                     break
                 for other, (least, most) in seen.items():
                     value = x[other].solution_value()
                     seen[other] = (min(least, value), max(most, value))
-            if seen[key][1] - seen[key][0] < LEAST_DOUBT - _SLACK:
+            if whole_numbers(*seen[key]) < 1:
                 exposed.append(key)
         return exposed
 
-    def _cover(self, exposed: Hashable, hidden: set[Hashable], given: dict[Hashable, Sum]) -> Hashable | None:
-        """The count to hide next for `exposed`: the smallest shown in a sum with it (the sum that gives
-        it, where one does), else in the sums of the hidden counts there, and so on out; None if none is
-        left. Never a nought: a reader would take a hidden one for at least 1, and be none the wiser.
+    def _cover(
+        self,
+        exposed: Hashable,
+        hidden: set[Hashable],
+        withheld: set[Hashable],
+        given: dict[Hashable, Sum],
+        *,
+        relabel: bool,
+    ) -> Hashable | None:
+        """The count to hide next for `exposed`; None if nothing is left.
+
+        Where the range "<5" allows pins it (`relabel`), first the count itself, to read "not shown".
+        Then the smallest count shown that is not one to keep; where the range pins it, another "<5"
+        to read "not shown"; a nought (which may not help: it can only be more); a count to keep; and
+        last a fixed one. Each is looked for in the sums with `exposed` (the sum that gives it, where one
+        does), then in the sums of the hidden counts there, and so on out.
         """
-        route, seen = [exposed], {exposed}
-        while route:
-            key = route.pop(0)
-            sums = [given[key]] if key in given else [s for s in self.sums if key in s.cells]
-            candidates = [
-                cell
-                for each in sums
-                for cell in each.cells
-                if cell not in hidden and cell in self.published and cell not in self.fixed and self.values[cell]
-            ]
-            if candidates:
-                return min(
-                    candidates, key=lambda c: (c in self.kept, abs(self.values[c]), self._is_whole(c), self._order(c))
-                )
-            route += [cell for each in sums for cell in each.cells if cell in hidden and cell not in seen]
-            seen.update(route)
+        if relabel and exposed in self.published and exposed not in withheld:
+            return exposed
+
+        def hideable(key: Hashable) -> bool:
+            return key not in hidden and key not in self.fixed
+
+        passes: list[Callable[[Hashable], bool]] = [
+            lambda key: hideable(key) and key not in self.kept and self.values[key] != 0,
+            lambda key: relabel and key in hidden and key not in withheld,
+            lambda key: hideable(key) and self.values[key] == 0,
+            hideable,
+            lambda key: key not in hidden,
+        ]
+        for allowed in passes:
+            route, seen = [exposed], {exposed}
+            while route:
+                key = route.pop(0)
+                sums = [given[key]] if key in given else [s for s in self.sums if key in s.cells]
+                candidates = [cell for each in sums for cell in each.cells if cell in self.published and allowed(cell)]
+                if candidates:
+                    return min(candidates, key=lambda c: (abs(self.values[c]), self._is_whole(c), self._order(c)))
+                route += [cell for each in sums for cell in each.cells if cell in hidden and cell not in seen]
+                seen.update(route)
         return None
 
     def _is_whole(self, key: Hashable) -> bool:

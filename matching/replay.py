@@ -143,8 +143,9 @@ class Replay:
         return self.bed_days.get(supply.house.id, 0.0) / (supply.beds * days) if supply.beds and days else 0.0
 
 
-# At the same moment: beds freed first, then beds taken by others, arrivals, the coordinator, and
-# last the people who give up (still there when the coordinator looks).
+# At the same moment: beds freed first (by people leaving, or given back by providers), then beds
+# taken by others, arrivals, the coordinator, and last the people who give up (still there when the
+# coordinator looks).
 LEAVE, TAKE, ARRIVE, COORDINATE, GIVE_UP = range(5)
 
 
@@ -178,7 +179,8 @@ class _Run:
         self.coordinator_runs = 0
         for change in capacity.taken:
             if change.house in self.row:
-                self.at(change.at, TAKE, partial(self.take, self.row[change.house], change.beds))
+                stage = LEAVE if change.beds < 0 else TAKE  # a bed given back is free first, as when someone leaves
+                self.at(change.at, stage, partial(self.take, self.row[change.house], change.beds))
         for d in demand:
             self.at(d.at, ARRIVE, partial(self.arrive, d))
         day = start.replace(hour=COORDINATOR_HOUR, minute=0, second=0, microsecond=0)

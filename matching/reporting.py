@@ -219,6 +219,7 @@ class ProviderTally:
 class Pending:
     """Requests made in the last 24 hours and still waiting: in no reason's count yet."""
 
+    from_: datetime = datetime.min.replace(tzinfo=UTC)  # requests made since may be waiting so
     total: int = 0
     months: Counter[date] = field(default_factory=Counter)
     groups: Counter[Group] = field(default_factory=Counter)
@@ -305,7 +306,7 @@ def figures(*, session: Session, start: date, end: date, stale_after: timedelta)
     missing_beds: Counter[tuple[BedKind, Region | None]] = Counter()
     month_reasons: Counter[tuple[date, str]] = Counter()
     waiting = gone_elsewhere = 0
-    pending = Pending()
+    pending = Pending(from_=now - PLACED_QUICKLY)
     for counted, times in outcomes:
         for tally in (
             total,
@@ -585,12 +586,14 @@ def _headline(report: Figures, cells: Cells) -> Table:
     cells.sum((*TOTAL, "unmet"), [(*TOTAL, "waiting"), (*TOTAL, "gone_elsewhere")])
     for kind, count in report.fallbacks.items():
         shown[f"fallback_{kind}"] = cells.show((*TOTAL, f"fallback_{kind}"), count)
-    # A request not placed may have gone somewhere without saying where.
-    said = sum(report.fallbacks.values())
-    cells.unpublished((*TOTAL, "fallback_unsaid"), report.total.unmet - said)
-    cells.sum(
-        (*TOTAL, "unmet"), [*((*TOTAL, f"fallback_{kind}") for kind in report.fallbacks), (*TOTAL, "fallback_unsaid")]
-    )
+    # Closing a request unplaced records where the person went, so these add up to those who went
+    # elsewhere, as a reader would expect; any that did not (recorded otherwise) are counted apart.
+    unsaid, unsaid_count = (*TOTAL, "fallback_unsaid"), report.gone_elsewhere - sum(report.fallbacks.values())
+    if unsaid_count:
+        cells.unpublished(unsaid, unsaid_count)
+    else:
+        cells.nought(unsaid)
+    cells.sum((*TOTAL, "gone_elsewhere"), [*((*TOTAL, f"fallback_{kind}") for kind in report.fallbacks), unsaid])
 
     def row(key: str, words: str) -> Row:
         cell = (*TOTAL, "unmet" if key == "unplaced" else key)
@@ -624,12 +627,15 @@ def _late_and_never(
     for key, (late, never) in counts.items():
         cells.unpublished((table, *within, key, "placed_late"), late - never)
         cells.sum((table, *within, key, "late"), [(table, *within, key, "never"), (table, *within, key, "placed_late")])
-    cells.sum(
-        (*within, "requests"),
-        [(*within, "placed_quickly"), (*within, "pending"), *((table, *within, key, "late") for key in counts)],
-    )
+    _not_placed_quickly(cells, within, [(table, *within, key, "late") for key in counts])
     cells.sum((*within, "unmet"), [(*within, "pending"), *((table, *within, key, "never") for key in counts)])
     return shown
+
+
+def _not_placed_quickly(cells: Cells, within: tuple[str, ...], lates: list[tuple[str, ...]]) -> None:
+    """Say that a breakdown of those not placed within 24 hours adds up, with those placed within 24
+    hours and those still waiting under 24 hours, to the requests of `within`."""
+    cells.sum((*within, "requests"), [(*within, "placed_quickly"), (*within, "pending"), *lates])
 
 
 def _ranked(shown: dict[str, tuple[Cell, Cell]], order: list[str]) -> list[str]:
@@ -713,14 +719,7 @@ def _month_reasons(report: Figures, cells: Cells) -> Table:
         within = ("months", f"{month:%Y-%m}")
         counts = {r: report.month_reasons.get((month, r), 0) for r in reasons}
         shown = [cells.show(("month_reasons", *within, r, "late"), count) for r, count in counts.items()]
-        cells.sum(
-            (*within, "requests"),
-            [
-                (*within, "placed_quickly"),
-                (*within, "pending"),
-                *(("month_reasons", *within, r, "late") for r in reasons),
-            ],
-        )
+        _not_placed_quickly(cells, within, [("month_reasons", *within, r, "late") for r in reasons])
         rows.append(Row(f"{month:%Y-%m}", (f"{month:%b %Y}", *shown)))
     return Table(
         "month_reasons",
@@ -773,11 +772,22 @@ def _months(report: Figures, cells: Cells) -> Table:
 def _sums_across(report: Figures, cells: Cells) -> None:
     """How the tables add up to one another, as a reader could add them: by month, area, group and reason."""
     pending = report.pending
-    cells.unpublished((*TOTAL, "pending"), pending.total)
+    _, until = period_bounds(report.start, report.end)
+
+    def pending_count(key: tuple[str, ...], count: int, *, ends: datetime) -> None:
+        """Requests still waiting under 24 hours: none, a reader knows, in days that ended before that."""
+        if ends <= pending.from_:
+            cells.nought(key)
+        else:
+            cells.unpublished(key, count)
+
+    pending_count((*TOTAL, "pending"), pending.total, ends=until)
     for month in report.months:
-        cells.unpublished(("months", f"{month:%Y-%m}", "pending"), pending.months.get(month, 0))
+        next_month = datetime.combine((month + timedelta(days=32)).replace(day=1), time(), UTC)
+        key = ("months", f"{month:%Y-%m}", "pending")
+        pending_count(key, pending.months.get(month, 0), ends=min(next_month, until))
     for group in Group:
-        cells.unpublished(("groups", group, "pending"), pending.groups.get(group, 0))
+        pending_count(("groups", group, "pending"), pending.groups.get(group, 0), ends=until)
     for measure in TALLIED:
         cells.sum((*TOTAL, measure), [("months", f"{month:%Y-%m}", measure) for month in report.months])
         for partition in PARTITIONS:

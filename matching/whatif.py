@@ -382,7 +382,7 @@ def parse_change(text: str) -> BedChange:
     )
 
 
-def site(change: BedChange, found: Counter[Area]) -> Area:
+def site(change: BedChange, *, found: Counter[Area]) -> Area:
     """Where added beds go: their local authority, else where most people of the period were found in their region."""
     if change.area is not None:
         return change.area
@@ -395,7 +395,7 @@ def changed(base: Capacity, changes: Sequence[BedChange], *, found: Counter[Area
     houses = list(base.houses)
     for number, change in enumerate(changes, start=1):
         if change.beds > 0:
-            area = site(change, found)
+            area = site(change, found=found)
             snapshot = HouseSnapshot(
                 id=f"new-{number}",
                 area=area,
@@ -518,7 +518,7 @@ class Recommended:
 def recommend_beds(what: WhatIf, *, budget: int, fundable: Fundable, time_limit_s: float = 10.0) -> Recommended:
     """The best beds to add for every budget up to `budget`, and the period replayed with the best for `budget`."""
     found = found_areas(what)
-    sites = {region: site(BedChange(1, (), (), region=region), found) for region in fundable.regions}
+    sites = {region: site(BedChange(1, (), (), region=region), found=found) for region in fundable.regions}
     unmet = [
         Unmet(
             id=d.id,

@@ -3,9 +3,10 @@
 Counts under 5, and counts from which one could be worked out, are not shown (`matching.disclosure`).
 """
 
+from collections.abc import Hashable
 from datetime import timedelta
 
-from capacity.reporting import SUPPRESSION_THRESHOLD, shown
+from capacity.reporting import SUPPRESSION_THRESHOLD
 from capacity.vocab import Region, label
 from matching.disclosure import NOT_SHOWN, Cell, Cells, protected
 from matching.recommend import Recommendation
@@ -13,8 +14,9 @@ from matching.reporting import GAPS, GROUP_WORDS, PARTITIONS, REASON_ORDER, REAS
 from matching.whatif import Recommended, WhatIf
 
 
-def _signed(cell: Cell) -> Cell:
+def _change(cells: Cells, key: Hashable, change: int) -> Cell:
     """A change in a count as shown: signed, unless hidden or nothing."""
+    cell = cells.show(key, change, signed=True)
     return f"{cell:+d}" if isinstance(cell, int) and cell else cell
 
 
@@ -35,14 +37,26 @@ COLUMNS = ("recorded", "today", "changed")
 KEPT = {"placed", "placed_quickly", "unplaced", *GAPS}
 
 
-def tables(what: WhatIf) -> dict[str, Table]:
-    """The what-if as tables: counts under 5, and counts that would give one away, not shown."""
-    return {table.name: table for table in protected(lambda cells: _whatif_tables(what, cells))}
+def tables(what: WhatIf, *, recorded: bool = True) -> dict[str, Table]:
+    """The what-if as tables: counts under 5, and counts that would give one away, not shown.
+
+    Without the `recorded` column where the same report shows what was recorded otherwise (the
+    PDF's gaps tables): protected apart, the two could give away together what neither does alone.
+    """
+    return {table.name: table for table in protected(lambda cells: _whatif_tables(what, cells, recorded=recorded))}
 
 
-def _whatif_tables(what: WhatIf, cells: Cells) -> tuple[Table, ...]:
+def left_unplaced(tables: dict[str, Table]) -> Cell:
+    """How many people the replay against today's capacity left unplaced, as the tables show it."""
+    (row,) = [row for row in tables["whatif_outcomes"].rows if row.key == "unplaced"]
+    return row.cells[-3]
+
+
+def _whatif_tables(what: WhatIf, cells: Cells, *, recorded: bool) -> tuple[Table, ...]:
     today, after = what.today, what.changed
-    columns = ("Recorded", "Replayed, today's capacity", "Replayed, with the changes", "Gained with the changes")
+    columns = COLUMNS if recorded else COLUMNS[1:]
+    headings: tuple[str, ...] = ("Replayed, today's capacity", "Replayed, with the changes", "Gained with the changes")
+    headings = ("Recorded", *headings) if recorded else headings
     requests = len(what.demand)
     waiting = [sum(r.fates[d.id].waiting for d in what.demand) for r in (today, after)]
     replayed = cells.show(("requests",), requests, fixed=True)
@@ -54,14 +68,15 @@ def _whatif_tables(what: WhatIf, cells: Cells) -> tuple[Table, ...]:
     }
     for group in Group:
         counts[group] = (what.recorded_placed(group), today.placed(group=group), after.placed(group=group))
+    counts = {key: found[-len(columns) :] for key, found in counts.items()}
     row_cells = {
         key: (
-            *(cells.show((column, key), n, keep=key in KEPT) for column, n in zip(COLUMNS, found, strict=True)),
-            _gained(cells, key, found[1], found[2]),
+            *(cells.show((column, key), n, keep=key in KEPT) for column, n in zip(columns, found, strict=True)),
+            _gained(cells, key, found[-2], found[-1]),
         )
         for key, found in counts.items()
     }
-    for n, column in enumerate(COLUMNS):
+    for n, column in enumerate(columns):
         placed, quickly, unplaced, still_waiting = (
             counts[key][n] for key in ("placed", "placed_quickly", "unplaced", "waiting")
         )
@@ -77,7 +92,7 @@ def _whatif_tables(what: WhatIf, cells: Cells) -> tuple[Table, ...]:
         return Row(key, (words, *row_cells[key]))
 
     outcomes = [
-        Row("requests", ("Requests replayed", replayed, replayed, replayed, 0)),
+        Row("requests", ("Requests replayed", *(replayed for _ in columns), 0)),
         row("placed", "Placed"),
         row("placed_quickly", "Placed within 24 hours"),
         row("unplaced", "Not placed (went elsewhere or still waiting)"),
@@ -88,8 +103,12 @@ def _whatif_tables(what: WhatIf, cells: Cells) -> tuple[Table, ...]:
         (
             "Median time to placement",
             *(
-                _wait_words(wait, counts["placed"][n])
-                for n, wait in enumerate((what.recorded_median_wait(), today.median_wait(), after.median_wait()))
+                _wait_words(wait, placed)
+                for placed, wait in zip(
+                    counts["placed"],
+                    (what.recorded_median_wait(), today.median_wait(), after.median_wait())[-len(columns) :],
+                    strict=True,
+                )
             ),
             "",
         ),
@@ -98,7 +117,7 @@ def _whatif_tables(what: WhatIf, cells: Cells) -> tuple[Table, ...]:
     reasons = []
     by_reason = {"today": today.unplaced_by_reason(), "changed": after.unplaced_by_reason()}
     for column, found in by_reason.items():
-        unplaced = counts["unplaced"][COLUMNS.index(column)]
+        unplaced = counts["unplaced"][columns.index(column)]
         cells.unpublished((column, "no_reason"), unplaced - sum(found.values()))
         cells.sum((column, "unplaced"), [(column, "no_reason"), *((column, f"reason/{r}") for r in found)])
     for reason in REASON_ORDER:
@@ -112,11 +131,11 @@ def _whatif_tables(what: WhatIf, cells: Cells) -> tuple[Table, ...]:
         placed_there = sum(f.house == supply.house.id for f in after.fates.values())
         there = cells.show(("new_beds", supply.house.id), placed_there)
         # Under 5 people, how full the beds were would tell how long each of them stayed.
-        occupancy = f"{after.occupancy(supply):.0%}" if isinstance(there, int) and placed_there else NOT_SHOWN
+        occupancy = f"{after.occupancy(supply):.0%}" if isinstance(there, int) else NOT_SHOWN
         new_beds.append(Row(str(supply.house.id), (supply.added, supply.beds, there, occupancy)))
     return (
-        Table("whatif_outcomes", "What became of the period's requests", ("Figure", *columns), (*outcomes, waits)),
-        Table("whatif_groups", "Placed, by group (a request may be in several)", ("Group", *columns), tuple(groups)),
+        Table("whatif_outcomes", "What became of the period's requests", ("Figure", *headings), (*outcomes, waits)),
+        Table("whatif_groups", "Placed, by group (a request may be in several)", ("Group", *headings), tuple(groups)),
         Table(
             "whatif_reasons",
             "Not placed, by main reason",
@@ -134,10 +153,10 @@ def _whatif_tables(what: WhatIf, cells: Cells) -> tuple[Table, ...]:
 
 def _gained(cells: Cells, key: str, before: int, after: int) -> Cell:
     cells.sum(("changed", key), [("today", key), ("gained", key)])
-    return _signed(cells.show(("gained", key), after - before, signed=True))
+    return _change(cells, ("gained", key), after - before)
 
 
-def share(part: float, whole: int) -> str:
+def _share_of_requests(part: float, whole: int) -> str:
     """A share as a percentage; not shown of under 5 (it would tell about each of them)."""
     return NOT_SHOWN if whole < SUPPRESSION_THRESHOLD else f"{part:.0%}"
 
@@ -146,11 +165,14 @@ def _count(number: int, thing: str) -> str:
     return f"{number:,} {thing}{'s' if number != 1 else ''}"
 
 
-def summary(what: WhatIf) -> str:
-    """What was replayed, against what, and how faithful the replay is, in a few lines."""
+def summary(what: WhatIf, tables: dict[str, Table]) -> str:
+    """What was replayed, against what, and how faithful the replay is, in a few lines (counts as `tables` show)."""
     beds = sum(s.beds for s in what.base.houses)
+    (replayed,) = [row.cells[1] for row in tables["whatif_outcomes"].rows if row.key == "requests"]
+    requests = f"{replayed:,}" if isinstance(replayed, int) else replayed
+    agreed = _share_of_requests(what.agreement(), len(what.demand))
     lines = [
-        f"What-if, {what.start.isoformat()} to {what.end.isoformat()}: {shown(len(what.demand))} requests replayed "
+        f"What-if, {what.start.isoformat()} to {what.end.isoformat()}: {requests} requests replayed "
         f"against today's {_count(len(what.base.houses), 'house')} ({_count(beds, 'bed')}), with beds taken by "
         "others and out of service as recorded.",
         "Changes: "
@@ -161,8 +183,7 @@ def summary(what: WhatIf) -> str:
             else "; " + "; ".join(c.words() for c in what.changes if c.beds < 0)
         )
         + ".",
-        f"Fidelity: replayed against today's capacity, {share(what.agreement(), len(what.demand))} of requests "
-        "were placed, or not, as recorded.",
+        f"Fidelity: replayed against today's capacity, {agreed} of requests were placed, or not, as recorded.",
     ]
     return "\n".join(lines)
 
@@ -214,7 +235,7 @@ def _step_rows(recommendation: Recommendation, cells: Cells) -> tuple[Row, ...]:
     for step, further in zip(recommendation.steps, recommendation.marginal(), strict=True):
         cells.sum(("placed", step.budget), [("placed", step.budget - 1), ("further", step.budget)])
         placed = cells.show(("placed", step.budget), step.placed)
-        by_this = _signed(cells.show(("further", step.budget), further, signed=True))
+        by_this = _change(cells, ("further", step.budget), further)
         beds = "; ".join(f"{n} × {kind.words()}" for kind, n in step.beds.items()) or "none"
         rows.append(
             Row(str(step.budget), (f"{step.budget} bed{'s' if step.budget != 1 else ''}", placed, by_this, beds))

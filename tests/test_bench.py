@@ -1,8 +1,13 @@
 """The benchmark's own parts stay runnable, and the solver is never worse than the greedy baseline."""
 
 import random
+import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+import pytest
+
+from bench import disclosure_bench
 from bench.greedy import greedy
 from bench.instances import SCALES, make_instance
 from bench.milp import highs
@@ -100,3 +105,16 @@ def test_the_proportional_baseline_shares_every_bed_between_the_kinds_people_lac
     by_gender = {change.genders: change for change in changes}
     assert by_gender[(Gender.male,)].beds == 3 and by_gender[(Gender.male,)].region == Region.east_london
     assert by_gender[(Gender.female,)].beds == 1 and by_gender[(Gender.female,)].region == Region.west_london
+
+
+def test_the_disclosure_benchmark_runs_and_hides_no_fewer_than_the_baseline(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["disclosure_bench", "--history-days", "20", "--repeats", "1"])
+    monkeypatch.chdir(tmp_path)
+    disclosure_bench.main()
+    lines = capsys.readouterr().out.splitlines()
+    rows = {line.split(" | ")[0].strip("| "): line.split(" | ") for line in lines if line.startswith("| ")}
+    assert int(rows["protected"][2]) == int(rows["baseline"][2]) > 0, "the same counts"
+    assert int(rows["protected"][4].strip(" |")) >= int(rows["baseline"][4].strip(" |")) == 0
+    assert lines[-1].startswith("Protection costs")

@@ -19,7 +19,6 @@ from typer.core import TyperGroup
 from capacity import service as capacity_service
 from capacity.errors import DomainError
 from capacity.models import Organisation, OrganisationCreate
-from capacity.reporting import shown
 from capacity.vocab import LONDON_REGIONS, Gender, NrmStage, OrganisationType, Region, Role
 from matching import reporting, solver, whatif, whatif_tables
 from matching.instance import Instance
@@ -375,8 +374,9 @@ def whatif_command(start: FromOption = "", end: ToOption = "", change: ChangeOpt
             raise fail(f"--from: {error}") from error
         except whatif.CannotChange as error:
             raise fail(f"--change {error}") from error
-    typer.echo(whatif_tables.summary(what))
-    for table in whatif_tables.tables(what).values():
+    replayed = whatif_tables.tables(what)
+    typer.echo(whatif_tables.summary(what, replayed))
+    for table in replayed.values():
         if table.rows:
             print_table(table)
 
@@ -423,16 +423,18 @@ def recommend_command(
             raise fail(f"--from: {error}") from error
     found = whatif.recommend_beds(what, budget=beds, fundable=fundable, time_limit_s=time_limit)
     result = found.recommendation
+    replayed = whatif_tables.tables(found.what)
+    unplaced = whatif_tables.left_unplaced(replayed)
     proven = "optimal" if all(step.optimal for step in result.steps) else "the best found in the time allowed"
     typer.echo(
         f"Recommended for {period.start.isoformat()} to {period.end.isoformat()}: {beds} new beds among "
-        f"{result.kinds} kinds that could take someone, for {shown(result.people)} people the replay left "
+        f"{result.kinds} kinds that could take someone, for {unplaced} people the replay left "
         f"unplaced ({result.solves} CP-SAT models, {result.wall_time_s:.1f} s, {proven})."
     )
     for table in whatif_tables.recommendation_tables(found).values():
         print_table(table)
     typer.echo("\nReplayed with the recommended beds added:")
-    typer.echo(whatif_tables.summary(found.what))
-    for table in whatif_tables.tables(found.what).values():
+    typer.echo(whatif_tables.summary(found.what, replayed))
+    for table in replayed.values():
         if table.rows:
             print_table(table)

@@ -98,7 +98,7 @@ TILES: dict[Area, tuple[int, int, str]] = {
 TILE, GAP = 56, 4
 # Shades of unmet need: none, under 5 (suppressed, so one shade for all of them), then these lower bounds.
 SHADE_FROM = (5, 10, 20, 40)
-SHADE_WORDS = ("None", "<5", "5 to 9", "10 to 19", "20 to 39", "40 or more", "Not shown")
+SHADE_WORDS = ("None", "<5", "5 to 9", "10 to 19", "20 to 39", "40 or more", "Not shown (–)")
 NOT_SHOWN_SHADE = len(SHADE_WORDS) - 1
 # The charts' colours, also given to each SVG shape itself, so that a PDF renderer that reads no stylesheet
 # draws them the same (safebeds.css says the same for the page).
@@ -110,7 +110,7 @@ COLOURS = {
     "today": "#b1b4b6",
     "changed": "#1d4f91",
     "unsplit": "#b1b4b6",
-    "shades": ("#f3f2f1", "#fee5d9", "#fcae91", "#fb6a4a", "#cb181d", "#67000d", "#dedede"),
+    "shades": ("#f3f2f1", "#fee5d9", "#fcae91", "#fb6a4a", "#cb181d", "#67000d", "#bfc1c3"),
     "on_shades": ("#1b1b1b", "#1b1b1b", "#1b1b1b", "#1b1b1b", "#ffffff", "#ffffff", "#1b1b1b"),
 }
 templates.env.globals["colours"] = COLOURS
@@ -139,6 +139,7 @@ def map_tiles(table: reporting.Table) -> list[dict[str, Any]]:
                 "short": short,
                 "name": row.cells[0],
                 "unmet": unmet,
+                "count": "–" if unmet == NOT_SHOWN else unmet,  # a tile is too small for the words
                 "shade": shade(unmet),
             }
         )
@@ -175,7 +176,7 @@ def month_bars(table: reporting.Table) -> list[dict[str, Any]]:
             {
                 "y": line * BAR_ROW,
                 "month": str(month).replace(" (part)", "*"),
-                "title": f"{month}: {requests} requests, {placed} placed, {unmet} not placed",
+                "title": f"{month}: requests {requests}, placed {placed}, not placed {unmet}",
                 "placed_width": round(placed_width, 1),
                 "unmet_x": round(BAR_LEFT + placed_width, 1),
                 "unmet_width": round(unmet_width, 1),

@@ -13,7 +13,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 from sqlmodel import Session
 
-from capacity import audit, clock, reporting, vocab
+from capacity import audit, clock, vocab
 from capacity import service as capacity_service
 from capacity.audit import Action
 from capacity.errors import ConflictError, DomainError
@@ -46,7 +46,6 @@ templates.env.globals["label"] = vocab.label
 templates.env.filters["label"] = vocab.label
 templates.env.filters["language_name"] = vocab.language_name
 templates.env.filters["query"] = lambda fields: urlencode(fields, doseq=True)
-templates.env.filters["shown"] = reporting.shown  # a count for commissioners: "<5" under 5
 
 router = APIRouter(include_in_schema=False)
 

@@ -133,7 +133,7 @@ def whatif_context(session: Session, start: str, end: str, change: list[str]) ->
     tables = whatif_tables.tables(what)
     return context | {
         "what": what,
-        "summary": whatif_tables.summary(what).splitlines(),
+        "summary": whatif_tables.summary(what, tables).splitlines(),
         "tables": tables,
         "bars": paired_bars(tables["whatif_groups"]),
         "chart_width": CHART_WIDTH,
@@ -263,7 +263,8 @@ def recommend_context(session: Session, start: str, end: str, wanted: FundableFo
     return context | {
         "found": found,
         "tables": tables,
-        "summary": whatif_tables.summary(found.what).splitlines(),
+        "left_unplaced": whatif_tables.left_unplaced(tables),
+        "summary": whatif_tables.summary(found.what, tables).splitlines(),
         "steps": budget_bars(tables["recommended_steps"]),
         "step_width": STEP_WIDTH,
         "step_height": STEP_HEIGHT,
@@ -293,7 +294,7 @@ def budget_bars(steps: reporting.Table) -> list[dict[str, Any]]:
                 "height": round(height, 1),
                 "k": k,
                 "words": "–" if value == NOT_SHOWN else value,  # the column is too narrow for the words
-                "title": f"{k} new bed{'s' if k != 1 else ''}: {value} people placed",
+                "title": f"{k} new bed{'s' if k != 1 else ''}: people placed {value}",
             }
         )
     return bars
@@ -428,12 +429,13 @@ def gaps_pdf(
         found = whatif.recommend_beds(
             whatif.run(session=session, start=replay.start, end=replay.end), budget=beds, fundable=Fundable()
         )
-        plan_tables = whatif_tables.recommendation_tables(found) | whatif_tables.tables(found.what)
+        plan_tables = whatif_tables.recommendation_tables(found) | whatif_tables.tables(found.what, recorded=False)
         context |= {
             "replay_words": replay.words(),
             "found": found,
             "plan_tables": plan_tables,
-            "summary": whatif_tables.summary(found.what).splitlines(),
+            "left_unplaced": whatif_tables.left_unplaced(plan_tables),
+            "summary": whatif_tables.summary(found.what, plan_tables).splitlines(),
             "steps": budget_bars(plan_tables["recommended_steps"]),
             "step_width": STEP_WIDTH,
             "step_height": STEP_HEIGHT,

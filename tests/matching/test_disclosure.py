@@ -1,12 +1,16 @@
 """Counts under 5, and every count that would give one away, are hidden: checked as a reader would check."""
 
 import random
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from types import ModuleType
+from typing import TypeVar
 
 import pytest
 from ortools.sat.python import cp_model
 
 from matching.disclosure import NOT_SHOWN, Cells, protected, small
+
+T = TypeVar("T")
 
 MOST = 10_000  # as large as any count a reader could think a hidden one might be
 
@@ -15,7 +19,8 @@ def reader_ranges(cells: Cells) -> dict[Hashable, tuple[int, int]]:
     """For each count under 5, the least and the most it could be, as a reader of the shown counts finds.
 
     An integer model solved by CP-SAT, so independent of the linear programme that decided what to
-    hide: the reader knows every sum, that "<5" is 0 to 4 and that "not shown" is 5 or more.
+    hide: the reader knows every sum, that "<5" is 1 to 4 (a change, -4 to 4 but not 0) and that
+    "not shown" may be anything.
     """
     assert cells.hidden is not None
     found = {}
@@ -25,14 +30,15 @@ def reader_ranges(cells: Cells) -> dict[Hashable, tuple[int, int]]:
             model = cp_model.CpModel()
             x = {}
             for key, value in cells.values.items():
+                signed = key in cells.signed
                 if key not in cells.hidden:
                     x[key] = model.new_constant(value)
-                elif key not in cells.published:
-                    x[key] = model.new_int_var(-MOST if key in cells.signed else 0, MOST, str(key))
-                elif small(value):
-                    x[key] = model.new_int_var(-4 if key in cells.signed else 0, 4, str(key))
-                else:
-                    x[key] = model.new_int_var(-MOST if key in cells.signed else 5, MOST, str(key))
+                elif key in cells.published and key not in cells.withheld:  # "<5"
+                    x[key] = model.new_int_var(-4 if signed else 1, 4, str(key))
+                    if signed:
+                        model.add(x[key] != 0)
+                else:  # "not shown", or in no table
+                    x[key] = model.new_int_var(-MOST if signed else 0, MOST, str(key))
             for each in cells.sums:
                 model.add(x[each.whole] == sum(x[part] for part in each.parts))
             (model.maximize if maximise else model.minimize)(x[watched])
@@ -43,7 +49,23 @@ def reader_ranges(cells: Cells) -> dict[Hashable, tuple[int, int]]:
     return found
 
 
+def keeping(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> list[Cells]:
+    """The `Cells` each report the module builds protects, kept for a test to check as a reader would."""
+    kept: list[Cells] = []
+
+    def keep(build: Callable[[Cells], T]) -> T:
+        cells = Cells()
+        kept.append(cells)
+        build(cells)
+        cells.protect()
+        return build(cells)
+
+    monkeypatch.setattr(module, "protected", keep)
+    return kept
+
+
 def assert_nothing_small_pinned_down(cells: Cells) -> None:
+    assert cells.exposed == [], "protect says it could not protect these"
     pinned = {key: reach for key, reach in reader_ranges(cells).items() if reach[0] == reach[1]}
     assert not pinned, f"a reader can work these out: {pinned}"
 

