@@ -345,6 +345,8 @@ def test_on_the_demo_no_small_count_can_be_worked_out_and_the_big_ones_still_sho
     headline = {row.key: row.cells[1] for row in tables["headline"].rows}
     assert all(isinstance(headline[key], int) for key in ("requests", "placed", "placed_quickly", "unplaced")), headline
     assert isinstance(tables["reasons"].rows[0].cells[1], int), "the commonest reason, counted"
+    groups = {row.key: row.cells[1:5] for row in tables["groups"].rows}
+    assert all(isinstance(cell, int) for group in reporting.GAPS for cell in groups[group]), "what it is read for"
     every_cell = [cell for table in tables.values() for row in table.rows for cell in row.cells[1:]]
     assert sum(cell == SUPPRESSED for cell in every_cell) > 0
     withheld = sum(cell == NOT_SHOWN for cell in every_cell)
