@@ -54,6 +54,7 @@ class Cells:
     signed: set[Hashable] = field(default_factory=set)  # changes, which may be below nothing
     fixed: set[Hashable] = field(default_factory=set)  # hidden to protect another only as the last resort
     kept: set[Hashable] = field(default_factory=set)  # hidden to protect another only if no other shown count will do
+    noughts: set[Hashable] = field(default_factory=set)  # in no table, but known to be nothing: never hidden
     sums: list[Sum] = field(default_factory=list)
     hidden: set[Hashable] | None = None  # None until protected
     withheld: set[Hashable] = field(default_factory=set)  # hidden and read "not shown", whatever they are
@@ -86,7 +87,7 @@ class Cells:
         if self.hidden is None:
             self._learn(key, 0)
             self.published[key] = None
-            self.fixed.add(key)
+            self.noughts.add(key)
 
     def unpublished(self, key: Hashable, value: int) -> None:
         """A count no table shows, but which a sum needs (a reader may still work it out)."""
@@ -239,14 +240,14 @@ class Cells:
             return exposed
 
         def hideable(key: Hashable) -> bool:
-            return key not in hidden and key not in self.fixed
+            return key not in hidden and key not in self.fixed and key not in self.noughts
 
         passes: list[Callable[[Hashable], bool]] = [
             lambda key: hideable(key) and key not in self.kept and self.values[key] != 0,
             lambda key: relabel and key in hidden and key not in withheld,
             lambda key: hideable(key) and self.values[key] == 0,
             hideable,
-            lambda key: key not in hidden,
+            lambda key: key not in hidden and key not in self.noughts,
         ]
         for allowed in passes:
             route, seen = [exposed], {exposed}
