@@ -2,7 +2,8 @@
 
 `figures` counts the requests made in a period (their outcomes as they stand now) and the houses'
 occupancy now; `tables` turns those counts into what every commissioner view and export shows,
-with counts under 5 suppressed and no share that would reveal one. Nothing here carries a case
+with counts under 5 suppressed, and every count or share from which one could be worked out too
+(`matching.disclosure`). Nothing here carries a case
 reference, a request's id or an address.
 """
 
