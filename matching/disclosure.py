@@ -30,6 +30,11 @@ _SLACK = 1e-6
 _ANY = pywraplp.Solver.infinity()
 
 
+def _spelt(key: Hashable) -> str:
+    """A key as words, the same however it was made (an enum member or its value)."""
+    return "/".join(map(str, key)) if isinstance(key, tuple) else str(key)
+
+
 def small(count: int) -> bool:
     """Whether a count (or a change in one) is under 5 and not nothing, and so never shown."""
     return 0 < abs(count) < SUPPRESSION_THRESHOLD
@@ -50,7 +55,7 @@ class Cells:
     """The counts of one report, the sums that tie them, and, once protected, which of them it shows."""
 
     values: dict[Hashable, int] = field(default_factory=dict)
-    published: dict[Hashable, None] = field(default_factory=dict)  # in the order given: ties go to the first
+    published: dict[Hashable, None] = field(default_factory=dict)
     signed: set[Hashable] = field(default_factory=set)  # changes, which may be below nothing
     fixed: set[Hashable] = field(default_factory=set)  # hidden to protect another only as the last resort
     kept: set[Hashable] = field(default_factory=set)  # hidden to protect another only if no other shown count will do
@@ -123,8 +128,12 @@ class Cells:
             parts = sum(self.values.get(part, 0) for part in each.parts)
             if parts != self.values.get(each.whole, 0):
                 raise ValueError(f"{each.whole!r} is {self.values.get(each.whole, 0)}, its parts add to {parts}")
-        self.sums = [Sum(s.whole, tuple(p for p in s.parts if p in self.values)) for s in self.sums]
-        self._rank = {key: n for n, key in enumerate(self.values)}
+        # Ties go the same way whatever order the counts and sums came in: the same counts, the same report.
+        self._rank = {key: n for n, key in enumerate(sorted(self.values, key=_spelt))}
+        self.sums = sorted(
+            {Sum(s.whole, tuple(sorted((p for p in s.parts if p in self.values), key=self._order))) for s in self.sums},
+            key=lambda s: (self._order(s.whole), [self._order(p) for p in s.parts]),
+        )
         hidden = {key for key in self.values if key not in self.published or small(self.values[key])}
         withheld: set[Hashable] = set()
         given: dict[Hashable, Sum] = {}
@@ -232,9 +241,10 @@ class Cells:
 
         Where the range "<5" allows pins it (`relabel`), first the count itself, to read "not shown".
         Then the smallest count shown that is not one to keep; where the range pins it, another "<5"
-        to read "not shown"; a nought (which may not help: it can only be more); a count to keep; and
-        last a fixed one. Each is looked for in the sums with `exposed` (the sum that gives it, where one
-        does), then in the sums of the hidden counts there, and so on out.
+        to read "not shown"; a count to keep; a nought (late: hiding one blocks one sum, where others
+        may still give the count away); and last a fixed one. Each is looked for in the sums with
+        `exposed` (the sum that gives it, where one does), then in the sums of the hidden counts
+        there, and so on out.
         """
         if relabel and exposed in self.published and exposed not in withheld:
             return exposed
@@ -245,21 +255,23 @@ class Cells:
         passes: list[Callable[[Hashable], bool]] = [
             lambda key: hideable(key) and key not in self.kept and self.values[key] != 0,
             lambda key: relabel and key in hidden and key not in withheld,
-            lambda key: hideable(key) and self.values[key] == 0,
+            lambda key: hideable(key) and self.values[key] != 0,
             hideable,
             lambda key: key not in hidden and key not in self.noughts,
         ]
         for allowed in passes:
-            route, seen = [exposed], {exposed}
-            while route:
-                key = route.pop(0)
-                sums = [given[key]] if key in given else [s for s in self.sums if key in s.cells]
+            level, seen = [exposed], {exposed}
+            while level:  # one sum further out at a time, so that the order sums were given in does not matter
+                sums = [each for key in level for each in ([given[key]] if key in given else self._sums_with(key))]
                 candidates = [cell for each in sums for cell in each.cells if cell in self.published and allowed(cell)]
                 if candidates:
                     return min(candidates, key=lambda c: (abs(self.values[c]), self._is_whole(c), self._order(c)))
-                route += [cell for each in sums for cell in each.cells if cell in hidden and cell not in seen]
-                seen.update(route)
+                level = sorted({cell for each in sums for cell in each.cells if cell in hidden} - seen, key=self._order)
+                seen.update(level)
         return None
+
+    def _sums_with(self, key: Hashable) -> list[Sum]:
+        return [each for each in self.sums if key in each.cells]
 
     def _is_whole(self, key: Hashable) -> bool:
         return any(s.whole == key for s in self.sums)
@@ -275,7 +287,7 @@ class Cells:
         known = self._worked_out(hidden)
         given.clear()
         given.update({key: each for key, each in known.items() if each is not None})
-        return [key for key in self.values if key in hidden and key in known and small(self.values[key])]
+        return sorted((key for key in known if key in hidden and small(self.values[key])), key=self._order)
 
     def _worked_out(self, hidden: set[Hashable]) -> dict[Hashable, Sum | None]:
         """The counts a reader knows exactly: those shown (None), and those one sum after another gives
