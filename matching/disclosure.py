@@ -60,6 +60,7 @@ class Cells:
     fixed: set[Hashable] = field(default_factory=set)  # hidden to protect another only as the last resort
     kept: set[Hashable] = field(default_factory=set)  # hidden to protect another only if no other shown count will do
     noughts: set[Hashable] = field(default_factory=set)  # in no table, but known to be nothing: never hidden
+    listed: set[Hashable] = field(default_factory=set)  # in a row only there when it counts someone: at least 1
     sums: list[Sum] = field(default_factory=list)
     hidden: set[Hashable] | None = None  # None until protected
     withheld: set[Hashable] = field(default_factory=set)  # hidden and read "not shown", whatever they are
@@ -67,17 +68,28 @@ class Cells:
     _rank: dict[Hashable, int] = field(default_factory=dict, repr=False)
     _known: set[Hashable] = field(default_factory=set, repr=False)
 
-    def show(self, key: Hashable, value: int, *, signed: bool = False, fixed: bool = False, keep: bool = False) -> Cell:
+    def show(
+        self,
+        key: Hashable,
+        value: int,
+        *,
+        signed: bool = False,
+        fixed: bool = False,
+        keep: bool = False,
+        listed: bool = False,
+    ) -> Cell:
         """A count as the report shows it; before `protect`, learn it and give it back as it is.
 
         A `fixed` count (a report's total, also said in words) is hidden to protect another only when
         nothing else will do; one to `keep` (what the report is most read for) only when no other
-        shown count will.
+        shown count will. A `listed` count is in a row that is there only when it counts someone, so
+        a reader knows it is at least 1. A change (`signed`) under 5 reads "not shown" from the start:
+        "<5" would say it is not nought, which a linear programme cannot weigh.
         """
         if self.hidden is None:
             self._learn(key, value)
             self.published[key] = None
-            for flag, kind in ((signed, self.signed), (fixed, self.fixed), (keep, self.kept)):
+            for flag, kind in ((signed, self.signed), (fixed, self.fixed), (keep, self.kept), (listed, self.listed)):
                 if flag:
                     kind.add(key)
             return value
@@ -135,7 +147,7 @@ class Cells:
             key=lambda s: (self._order(s.whole), [self._order(p) for p in s.parts]),
         )
         hidden = {key for key in self.values if key not in self.published or small(self.values[key])}
-        withheld: set[Hashable] = set()
+        withheld = {key for key in hidden if key in self.signed}
         given: dict[Hashable, Sum] = {}
         given_up: set[Hashable] = set()
         while True:
@@ -172,10 +184,12 @@ class Cells:
         value = self.values[key]
         if key not in hidden:
             return value, value
+        if key in self.signed:
+            return -_ANY, _ANY  # a change "not shown"
+        least = 1.0 if key in self.listed else 0.0
         if key in self.published and key not in withheld:  # "<5"
-            most = float(SUPPRESSION_THRESHOLD - 1)
-            return (-most if key in self.signed else 1.0), most
-        return (-_ANY if key in self.signed else 0.0), _ANY  # "not shown", or in no table
+            return 1.0, float(SUPPRESSION_THRESHOLD - 1)
+        return least, _ANY  # "not shown", or in no table
 
     def _exposed(self, hidden: set[Hashable], withheld: set[Hashable]) -> list[Hashable]:
         """The counts under 5, hidden, that a reader could narrow to one whole number."""

@@ -556,10 +556,11 @@ def _tally(
     quickly: bool = True,
     fixed: bool = False,
     keep: bool = False,
+    listed: bool = False,
 ) -> tuple[Cell, ...]:
     """A tally's counts as shown, with the sums that tie them: requests, placed, placed in 24 h, not placed."""
     shown = (
-        cells.show((*key, "requests"), tally.requests, fixed=fixed, keep=keep),
+        cells.show((*key, "requests"), tally.requests, fixed=fixed, keep=keep, listed=listed),
         cells.show((*key, "placed"), tally.placed, keep=keep),
         cells.show((*key, "placed_quickly"), tally.placed_quickly, keep=keep) if quickly else None,
         cells.show((*key, "unmet"), tally.unmet, keep=keep),
@@ -622,7 +623,10 @@ def _late_and_never(
     were placed within 24 hours: so the rows add up to the whole `within` less those.
     """
     shown = {
-        key: (cells.show((table, *within, key, "late"), late), cells.show((table, *within, key, "never"), never))
+        key: (
+            cells.show((table, *within, key, "late"), late, listed=True),  # a row is there only for someone
+            cells.show((table, *within, key, "never"), never),
+        )
         for key, (late, never) in counts.items()
     }
     for key, (late, never) in counts.items():
@@ -683,7 +687,8 @@ def _missing_beds(report: Figures, cells: Cells) -> Table:
         whole = ("missing_beds", kind.code)
         by_region = [cells.show((*whole, str(region)), count) for region, count in counts.items()]
         cells.sum(whole, [(*whole, str(region)) for region in counts])
-        rows.append(Row(kind.code, (kind.words(), cells.show(whole, sum(counts.values())), *by_region)))
+        total = cells.show(whole, sum(counts.values()), listed=True)  # a kind is there only if needed
+        rows.append(Row(kind.code, (kind.words(), total, *by_region)))
     columns = ("Kind of bed", "Requests", *(label(r) if r else "Not given" for r in MISSING_BED_REGIONS))
     return Table(
         "missing_beds",
@@ -742,16 +747,18 @@ def _groups_table(report: Figures, cells: Cells) -> Table:
 
 
 def _areas(report: Figures, cells: Cells) -> tuple[Table, Table]:
-    def row(area: Area | None, tally: Tally) -> Row:
+    def row(area: Area | None, tally: Tally, *, listed: bool = False) -> Row:
         words = label(area) if area is not None else "Not given"
-        return Row(str(area or ""), (words, *_tally(cells, ("areas", str(area or "")), tally, quickly=False)))
+        counts = _tally(cells, ("areas", str(area or "")), tally, quickly=False, listed=listed)
+        return Row(str(area or ""), (words, *counts))
 
     columns = ("Requests", "Placed", "Not placed")
     london = tuple(row(area, report.areas[area]) for area in sorted(LONDON_AREAS, key=label))
     elsewhere = [area for area in Area if region_of(area) == Region.outside_london and area in report.areas]
-    outside = [row(area, report.areas[area]) for area in elsewhere]
+    # Places outside London are there only where someone was found.
+    outside = [row(area, report.areas[area], listed=True) for area in elsewhere]
     if None in report.areas:
-        outside.append(row(None, report.areas[None]))
+        outside.append(row(None, report.areas[None], listed=True))
     return (
         Table("areas", "Where people were found in London, by local authority", ("Local authority", *columns), london),
         Table("outside", "Found outside London, or where not given", ("Region", *columns), tuple(outside)),
@@ -793,8 +800,20 @@ def _sums_across(report: Figures, cells: Cells) -> None:
         cells.sum((*TOTAL, measure), [("months", f"{month:%Y-%m}", measure) for month in report.months])
         for partition in PARTITIONS:
             cells.sum((*TOTAL, measure), [("groups", group, measure) for group in partition])
+    # A group that is not one of a partition is still part of everyone: no more than the whole.
+    for group in sorted(set(Group) - {group for partition in PARTITIONS for group in partition}):
+        for measure in TALLIED:
+            rest = ("groups", group, f"not_{measure}")
+            cells.unpublished(rest, getattr(report.total, measure) - getattr(report.groups[group], measure))
+            cells.sum((*TOTAL, measure), [("groups", group, measure), rest])
     for measure in ("requests", "placed", "unmet"):
         cells.sum((*TOTAL, measure), [("areas", str(area or ""), measure) for area in report.areas])
+    # The same requests under two names: a house could take them when asked, or nothing was recorded.
+    same: tuple[tuple[str, str], ...] = ((MainReason.HOUSE_FITTED, ""), (MainReason.NOT_RECORDED,) * 2)
+    for main, relaxed in same:
+        if report.reasons.get(main) == report.relaxations.get(relaxed) is not None:
+            for column in ("late", "never"):
+                cells.sum(("reasons", *TOTAL, main, column), [("relaxations", *TOTAL, relaxed, column)])
     reasons = {reason for _, reason in report.month_reasons}
     for reason in reasons:
         cells.sum(

@@ -20,11 +20,12 @@ def _change(cells: Cells, key: Hashable, change: int) -> Cell:
     return f"{cell:+d}" if isinstance(cell, int) and cell else cell
 
 
-def _wait_words(wait: timedelta | None, placed: int) -> str:
-    """A median time to placement in words; not shown when under 5 were placed (it would tell their waits)."""
+def _wait_words(wait: timedelta | None, placed: Cell) -> str:
+    """A median time to placement in words; shown only beside a count placed of 5 or more that is shown
+    (of fewer it would tell their waits, and shown or not it would tell the count)."""
     if wait is None:
         return "nobody placed"
-    if placed < SUPPRESSION_THRESHOLD:
+    if not isinstance(placed, int):
         return NOT_SHOWN
     hours = wait / timedelta(hours=1)
     if hours < 2:
@@ -105,7 +106,7 @@ def _whatif_tables(what: WhatIf, cells: Cells, *, recorded: bool) -> tuple[Table
             *(
                 _wait_words(wait, placed)
                 for placed, wait in zip(
-                    counts["placed"],
+                    row_cells["placed"][:-1],
                     (what.recorded_median_wait(), today.median_wait(), after.median_wait())[-len(columns) :],
                     strict=True,
                 )
@@ -170,7 +171,10 @@ def summary(what: WhatIf, tables: dict[str, Table]) -> str:
     beds = sum(s.beds for s in what.base.houses)
     (replayed,) = [row.cells[1] for row in tables["whatif_outcomes"].rows if row.key == "requests"]
     requests = f"{replayed:,}" if isinstance(replayed, int) else replayed
+    # How many fates differ says how far apart the placed counts can be: only where both are shown.
+    (placed,) = [row.cells[1:-1] for row in tables["whatif_outcomes"].rows if row.key == "placed"]
     agreed = _share_of_requests(what.agreement(), len(what.demand))
+    agreed = agreed if all(isinstance(cell, int) for cell in placed[:2]) else NOT_SHOWN
     lines = [
         f"What-if, {what.start.isoformat()} to {what.end.isoformat()}: {requests} requests replayed "
         f"against today's {_count(len(what.base.houses), 'house')} ({_count(beds, 'bed')}), with beds taken by "
