@@ -67,6 +67,7 @@ class Cells:
     exposed: list[Hashable] = field(default_factory=list)  # counts under 5 still pinned down: none, but see `protect`
     _rank: dict[Hashable, int] = field(default_factory=dict, repr=False)
     _known: set[Hashable] = field(default_factory=set, repr=False)
+    _wholes: set[Hashable] = field(default_factory=set, repr=False)
 
     def show(
         self,
@@ -146,6 +147,7 @@ class Cells:
             {Sum(s.whole, tuple(sorted((p for p in s.parts if p in self.values), key=self._order))) for s in self.sums},
             key=lambda s: (self._order(s.whole), [self._order(p) for p in s.parts]),
         )
+        self._wholes = {each.whole for each in self.sums}
         hidden = {key for key in self.values if key not in self.published or small(self.values[key])}
         withheld = {key for key in hidden if key in self.signed}
         given: dict[Hashable, Sum] = {}
@@ -186,10 +188,9 @@ class Cells:
             return value, value
         if key in self.signed:
             return -_ANY, _ANY  # a change "not shown"
-        least = 1.0 if key in self.listed else 0.0
         if key in self.published and key not in withheld:  # "<5"
             return 1.0, float(SUPPRESSION_THRESHOLD - 1)
-        return least, _ANY  # "not shown", or in no table
+        return float(key in self.listed), _ANY  # "not shown" (a listed row's at least 1), or in no table
 
     def _exposed(self, hidden: set[Hashable], withheld: set[Hashable]) -> list[Hashable]:
         """The counts under 5, hidden, that a reader could narrow to one whole number."""
@@ -279,16 +280,13 @@ class Cells:
                 sums = [each for key in level for each in ([given[key]] if key in given else self._sums_with(key))]
                 candidates = [cell for each in sums for cell in each.cells if cell in self.published and allowed(cell)]
                 if candidates:
-                    return min(candidates, key=lambda c: (abs(self.values[c]), self._is_whole(c), self._order(c)))
+                    return min(candidates, key=lambda c: (abs(self.values[c]), c in self._wholes, self._order(c)))
                 level = sorted({cell for each in sums for cell in each.cells if cell in hidden} - seen, key=self._order)
                 seen.update(level)
         return None
 
     def _sums_with(self, key: Hashable) -> list[Sum]:
         return [each for each in self.sums if key in each.cells]
-
-    def _is_whole(self, key: Hashable) -> bool:
-        return any(s.whole == key for s in self.sums)
 
     def _order(self, key: Hashable) -> int:
         return self._rank[key]

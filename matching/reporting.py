@@ -263,12 +263,17 @@ def default_period() -> tuple[date, date]:
     return year_ago + timedelta(days=1), today
 
 
+def month_after(month: date) -> date:
+    """The first day of the month after the one `month` is in."""
+    return (month + timedelta(days=32)).replace(day=1)
+
+
 def months_of(start: date, end: date) -> list[date]:
     """The first day of every month the period touches."""
     months, month = [], start.replace(day=1)
     while month <= end:
         months.append(month)
-        month = (month + timedelta(days=32)).replace(day=1)
+        month = month_after(month)
     return months
 
 
@@ -767,7 +772,7 @@ def _areas(report: Figures, cells: Cells) -> tuple[Table, Table]:
 
 def _months(report: Figures, cells: Cells) -> Table:
     def words(month: date) -> str:
-        part = month < report.start or (month + timedelta(days=32)).replace(day=1) > report.end + timedelta(days=1)
+        part = month < report.start or month_after(month) > report.end + timedelta(days=1)
         return f"{month:%b %Y}" + (" (part)" if part else "")
 
     rows = tuple(
@@ -791,7 +796,7 @@ def _sums_across(report: Figures, cells: Cells) -> None:
 
     pending_count((*TOTAL, "pending"), pending.total, ends=until)
     for month in report.months:
-        next_month = datetime.combine((month + timedelta(days=32)).replace(day=1), time(), UTC)
+        next_month = datetime.combine(month_after(month), time(), UTC)
         key = ("months", f"{month:%Y-%m}", "pending")
         pending_count(key, pending.months.get(month, 0), ends=min(next_month, until))
     for group in Group:
